@@ -1,0 +1,211 @@
+import { z } from "zod";
+
+/**
+ * The gateway config: one source of truth for the console, the admin API and every worker.
+ * Cross-field rules live here (superRefine) so that every reader rejects exactly the same configs,
+ * with the same field paths.
+ */
+
+export const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+export const NameSchema = z
+  .string({ error: "is required" })
+  .regex(NAME_PATTERN, "must be 1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit");
+
+const LABEL = "[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?";
+const HOSTNAME_PATTERN = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`);
+const IPV4_PATTERN = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const IPV6_PATTERN = /^[0-9a-fA-F:.]{2,45}$/;
+
+export interface ParsedAddress {
+  host: string;
+  port: number;
+}
+
+/** Parses "host:port", "1.2.3.4:80" or "[::1]:80"; returns an error message instead of throwing. */
+export function parseAddress(value: string): ParsedAddress | string {
+  const v = value.trim();
+  let host: string;
+  let portText: string;
+  if (v.startsWith("[")) {
+    const end = v.indexOf("]");
+    if (end < 0 || v[end + 1] !== ":") return "must be host:port (IPv6 as [addr]:port)";
+    host = v.slice(1, end);
+    portText = v.slice(end + 2);
+    if (!IPV6_PATTERN.test(host) || !host.includes(":")) return "has an invalid IPv6 address";
+  } else {
+    const colon = v.lastIndexOf(":");
+    if (colon <= 0) return "must be host:port, for example 127.0.0.1:4001";
+    host = v.slice(0, colon);
+    portText = v.slice(colon + 1);
+    if (host.length > 253 || !(IPV4_PATTERN.test(host) || (HOSTNAME_PATTERN.test(host) && !/^[\d.]+$/.test(host)))) {
+      return "has an invalid host name or IPv4 address";
+    }
+  }
+  if (!/^\d{1,5}$/.test(portText)) return "must end with a port number";
+  const port = Number(portText);
+  if (port < 1 || port > 65535) return "port must be between 1 and 65535";
+  return { host, port };
+}
+
+export const TargetSchema = z.object({
+  address: z.string({ error: "is required" }).superRefine((value, ctx) => {
+    const parsed = parseAddress(value);
+    if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
+  }),
+  weight: z
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(0, "must be 0 or more")
+    .max(1000, "must be 1000 or less")
+    .default(100),
+});
+export type Target = z.infer<typeof TargetSchema>;
+
+export const ServiceSchema = z
+  .object({
+    name: NameSchema,
+    description: z.string().max(500, "must be 500 characters or less").default(""),
+    targets: z
+      .array(TargetSchema)
+      .min(1, "a service needs at least one target")
+      .max(64, "a service can have at most 64 targets"),
+  })
+  .superRefine((service, ctx) => {
+    const seen = new Set<string>();
+    service.targets.forEach((t, i) => {
+      const key = t.address.trim().toLowerCase();
+      if (seen.has(key)) ctx.addIssue({ code: "custom", path: ["targets", i, "address"], message: `duplicates target ${t.address}` });
+      seen.add(key);
+    });
+    if (service.targets.length > 0 && service.targets.every((t) => t.weight === 0)) {
+      ctx.addIssue({ code: "custom", path: ["targets"], message: "at least one target needs a weight above 0" });
+    }
+  });
+export type Service = z.infer<typeof ServiceSchema>;
+export type ServiceInput = z.input<typeof ServiceSchema>;
+
+export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+export const MethodSchema = z.enum(HTTP_METHODS, { error: `must be one of ${HTTP_METHODS.join(", ")}` });
+export type HttpMethod = z.infer<typeof MethodSchema>;
+
+export const PATH_TYPES = ["prefix", "exact", "template"] as const;
+export const PathTypeSchema = z.enum(PATH_TYPES, { error: "must be prefix, exact or template" });
+export type PathType = z.infer<typeof PathTypeSchema>;
+
+const HOST_PATTERN = new RegExp(`^(?:\\*\\.)?${LABEL}(?:\\.${LABEL})*$`);
+export const HostPatternSchema = z
+  .string()
+  .transform((h) => h.trim().toLowerCase())
+  .refine((h) => HOST_PATTERN.test(h), "must be a host name such as api.example.edu or *.example.edu");
+
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const PATH_CHARS = /^\/[A-Za-z0-9\-._~!$&'()+,;=:@%/]*$/;
+
+export const PathSchema = z
+  .string({ error: "is required" })
+  .min(1, "is required")
+  .max(1024, "must be 1024 characters or less")
+  .refine((p) => p.startsWith("/"), "must start with /")
+  .refine((p) => PATH_CHARS.test(p), "contains characters that are not allowed in a path")
+  .refine((p) => !p.includes("//"), "must not contain empty segments (//)")
+  .refine((p) => !p.split("/").some((s) => s === "." || s === ".."), "must not contain . or .. segments");
+
+export const TimeoutsSchema = z
+  .object({
+    connectMs: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1 ms").max(60_000, "must be at most 60000 ms").default(5_000),
+    responseHeaderMs: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1 ms").max(600_000, "must be at most 600000 ms").default(30_000),
+    totalMs: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1 ms").max(3_600_000, "must be at most 3600000 ms").default(60_000),
+  })
+  .superRefine((t, ctx) => {
+    if (t.connectMs > t.totalMs) ctx.addIssue({ code: "custom", path: ["connectMs"], message: "must not exceed totalMs" });
+    if (t.responseHeaderMs > t.totalMs) ctx.addIssue({ code: "custom", path: ["responseHeaderMs"], message: "must not exceed totalMs" });
+  });
+export type Timeouts = z.infer<typeof TimeoutsSchema>;
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 5_000, responseHeaderMs: 30_000, totalMs: 60_000 };
+
+export const RouteSchema = z
+  .object({
+    name: NameSchema,
+    hosts: z.array(HostPatternSchema).max(32, "a route can match at most 32 hosts").default([]),
+    path: PathSchema,
+    pathType: PathTypeSchema.default("prefix"),
+    methods: z.array(MethodSchema).max(HTTP_METHODS.length).default([]),
+    service: NameSchema,
+    stripPrefix: z.boolean({ error: "must be true or false" }).default(false),
+    timeouts: TimeoutsSchema.default(DEFAULT_TIMEOUTS),
+  })
+  .superRefine((route, ctx) => {
+    if (route.pathType !== "template" && /[:*]/.test(route.path)) {
+      ctx.addIssue({ code: "custom", path: ["path"], message: "may use : and * only with pathType template" });
+    }
+    if (route.pathType === "template") {
+      const names = new Set<string>();
+      for (const segment of route.path.split("/")) {
+        if (segment.includes("*")) ctx.addIssue({ code: "custom", path: ["path"], message: "must not contain * (use pathType prefix)" });
+        if (!segment.startsWith(":")) {
+          if (segment.includes(":")) ctx.addIssue({ code: "custom", path: ["path"], message: `segment "${segment}" must be literal or a whole :param` });
+          continue;
+        }
+        const name = segment.slice(1);
+        if (!PARAM_NAME.test(name)) ctx.addIssue({ code: "custom", path: ["path"], message: `parameter "${segment}" needs a name of letters, digits or _` });
+        else if (names.has(name)) ctx.addIssue({ code: "custom", path: ["path"], message: `parameter :${name} is used twice` });
+        names.add(name);
+      }
+    }
+    if (new Set(route.methods).size !== route.methods.length) {
+      ctx.addIssue({ code: "custom", path: ["methods"], message: "lists a method twice" });
+    }
+    if (new Set(route.hosts).size !== route.hosts.length) {
+      ctx.addIssue({ code: "custom", path: ["hosts"], message: "lists a host twice" });
+    }
+  });
+export type Route = z.infer<typeof RouteSchema>;
+export type RouteInput = z.input<typeof RouteSchema>;
+
+/** The router paths a route claims, with parameter names erased so `/a/:id` and `/a/:x` collide. */
+export function claimedPaths(route: Pick<Route, "path" | "pathType">): string[] {
+  const path = route.path.length > 1 && route.path.endsWith("/") && route.pathType === "prefix" ? route.path.slice(0, -1) : route.path;
+  if (route.pathType === "exact") return [path];
+  if (route.pathType === "template") return [path.replace(/\/:[^/]+/g, "/:")];
+  return path === "/" ? ["/", "/*"] : [path, `${path}/*`];
+}
+
+export const GatewayConfigSchema = z
+  .object({
+    services: z.array(ServiceSchema).max(10_000, "at most 10000 services").default([]),
+    routes: z.array(RouteSchema).max(50_000, "at most 50000 routes").default([]),
+  })
+  .superRefine((config, ctx) => {
+    const services = new Set<string>();
+    config.services.forEach((s, i) => {
+      if (services.has(s.name)) ctx.addIssue({ code: "custom", path: ["services", i, "name"], message: `a service named ${s.name} already exists` });
+      services.add(s.name);
+    });
+    const routeNames = new Set<string>();
+    const claims = new Map<string, string>();
+    config.routes.forEach((r, i) => {
+      if (routeNames.has(r.name)) ctx.addIssue({ code: "custom", path: ["routes", i, "name"], message: `a route named ${r.name} already exists` });
+      routeNames.add(r.name);
+      if (!services.has(r.service)) ctx.addIssue({ code: "custom", path: ["routes", i, "service"], message: `refers to service ${r.service}, which does not exist` });
+      const hosts = r.hosts.length ? r.hosts : ["*"];
+      const methods = r.methods.length ? r.methods : HTTP_METHODS;
+      let reported = false;
+      for (const host of hosts) {
+        for (const path of claimedPaths(r)) {
+          for (const method of methods) {
+            const key = `${host} ${method} ${path}`;
+            const owner = claims.get(key);
+            if (owner !== undefined && owner !== r.name && !reported) {
+              reported = true;
+              ctx.addIssue({ code: "custom", path: ["routes", i, "path"], message: `conflicts with route ${owner} (same host, path and method ${method})` });
+            }
+            claims.set(key, r.name);
+          }
+        }
+      }
+    });
+  });
+export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
+export type GatewayConfigInput = z.input<typeof GatewayConfigSchema>;
+
+export const EMPTY_CONFIG: GatewayConfig = { services: [], routes: [] };

@@ -1,0 +1,272 @@
+import {
+  GatewayConfigSchema,
+  RouteSchema,
+  ServiceSchema,
+  type GatewayConfig,
+  type Route,
+  type Service,
+} from "@bulwark/config/schema";
+import { diffConfig, type ConfigChange } from "@bulwark/config/diff";
+import { formatIssues, type FieldError } from "@bulwark/config/errors";
+import { hashConfig } from "@bulwark/config/hash";
+import type { Db } from "./client";
+import { ConflictError, NotFoundError, ValidationError } from "./errors";
+import { Prisma } from "./generated/prisma/client";
+
+/** NOTIFY channel on which a publish announces its version number. */
+export const CONFIG_CHANNEL = "bulwark_config";
+const CONFIG_LOCK_KEY = 720_451_002;
+
+type Tx = Prisma.TransactionClient;
+type Kind = "services" | "routes";
+
+export interface PublishedVersion {
+  version: number;
+  hash: string;
+  author: string;
+  message: string;
+  createdAt: Date;
+  changes: ConfigChange[];
+}
+
+export interface VersionWithConfig extends PublishedVersion {
+  config: unknown;
+}
+
+const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+async function readDraft(tx: Tx | Db): Promise<GatewayConfig> {
+  const [services, routes] = await Promise.all([tx.service.findMany(), tx.route.findMany()]);
+  return {
+    services: services.map((s) => s.spec as unknown as Service).sort(byName),
+    routes: routes.map((r) => r.spec as unknown as Route).sort(byName),
+  };
+}
+
+/** The editable config as it stands now (not yet published). */
+export function getDraftConfig(db: Db): Promise<GatewayConfig> {
+  return readDraft(db);
+}
+
+/**
+ * Validates the whole draft after one change, so cross-entity rules (a route's service exists, no two routes
+ * claim the same host+path+method) are checked exactly as a worker will check the published version.
+ * Errors on the changed entity get entity-relative paths (`targets.0.address`); others keep their full path.
+ */
+function validateDraft(draft: GatewayConfig, kind: Kind, name: string | undefined): GatewayConfig {
+  const result = GatewayConfigSchema.safeParse(draft);
+  if (result.success) return result.data;
+  const index = name === undefined ? -1 : draft[kind].findIndex((e) => e.name === name);
+  const fields: FieldError[] = formatIssues(result.error).map((f) => {
+    const prefix = `${kind}.${index}.`;
+    return index >= 0 && f.path.startsWith(prefix) ? { ...f, path: f.path.slice(prefix.length) } : f;
+  });
+  throw new ValidationError(fields);
+}
+
+async function withConfigLock<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CONFIG_LOCK_KEY})`;
+    return fn(tx);
+  });
+}
+
+function parseEntity<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } }, input: unknown): T {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(formatIssues(parsed.error));
+  return parsed.data;
+}
+
+const table = (tx: Tx, kind: Kind) => (kind === "services" ? tx.service : tx.route) as unknown as {
+  findUnique(args: { where: { name: string } }): Promise<{ id: string; spec: unknown } | null>;
+  create(args: { data: { name: string; spec: Prisma.InputJsonValue } }): Promise<unknown>;
+  update(args: { where: { name: string }; data: { name: string; spec: Prisma.InputJsonValue } }): Promise<unknown>;
+  delete(args: { where: { name: string } }): Promise<unknown>;
+};
+const label = (kind: Kind) => (kind === "services" ? "service" : "route");
+
+async function saveEntity<T extends { name: string }>(db: Db, kind: Kind, entity: T, previousName?: string): Promise<T> {
+  return withConfigLock(db, async (tx) => {
+    const draft = await readDraft(tx);
+    const list = draft[kind] as unknown as T[];
+    if (previousName !== undefined) {
+      const at = list.findIndex((e) => e.name === previousName);
+      if (at < 0) throw new NotFoundError(`${label(kind)} ${previousName} does not exist`);
+      if (entity.name !== previousName && list.some((e) => e.name === entity.name)) {
+        throw new ValidationError([{ path: "name", message: `a ${label(kind)} named ${entity.name} already exists` }]);
+      }
+      if (kind === "services" && entity.name !== previousName && draft.routes.some((r) => r.service === previousName)) {
+        throw new ValidationError([{ path: "name", message: `cannot rename: routes still refer to ${previousName}` }]);
+      }
+      list[at] = entity;
+    } else {
+      if (list.some((e) => e.name === entity.name)) {
+        throw new ValidationError([{ path: "name", message: `a ${label(kind)} named ${entity.name} already exists` }]);
+      }
+      list.push(entity);
+    }
+    validateDraft(draft, kind, entity.name);
+    const spec = entity as unknown as Prisma.InputJsonValue;
+    if (previousName === undefined) await table(tx, kind).create({ data: { name: entity.name, spec } });
+    else await table(tx, kind).update({ where: { name: previousName }, data: { name: entity.name, spec } });
+    return entity;
+  });
+}
+
+async function deleteEntity(db: Db, kind: Kind, name: string): Promise<void> {
+  await withConfigLock(db, async (tx) => {
+    const draft = await readDraft(tx);
+    if (!draft[kind].some((e) => e.name === name)) throw new NotFoundError(`${label(kind)} ${name} does not exist`);
+    if (kind === "services") {
+      const users = draft.routes.filter((r) => r.service === name).map((r) => r.name);
+      if (users.length) throw new ConflictError("SERVICE_IN_USE", `service ${name} is used by route(s) ${users.join(", ")}; delete or repoint them first`);
+    }
+    await table(tx, kind).delete({ where: { name } });
+  });
+}
+
+export async function listServices(db: Db): Promise<Service[]> {
+  return (await readDraft(db)).services;
+}
+export async function getService(db: Db, name: string): Promise<Service> {
+  const row = await db.service.findUnique({ where: { name } });
+  if (!row) throw new NotFoundError(`service ${name} does not exist`);
+  return row.spec as unknown as Service;
+}
+export async function createService(db: Db, input: unknown): Promise<Service> {
+  return saveEntity(db, "services", parseEntity(ServiceSchema, input));
+}
+export async function updateService(db: Db, name: string, input: unknown): Promise<Service> {
+  return saveEntity(db, "services", parseEntity(ServiceSchema, input), name);
+}
+export async function deleteService(db: Db, name: string): Promise<void> {
+  return deleteEntity(db, "services", name);
+}
+
+export async function listRoutes(db: Db): Promise<Route[]> {
+  return (await readDraft(db)).routes;
+}
+export async function getRoute(db: Db, name: string): Promise<Route> {
+  const row = await db.route.findUnique({ where: { name } });
+  if (!row) throw new NotFoundError(`route ${name} does not exist`);
+  return row.spec as unknown as Route;
+}
+export async function createRoute(db: Db, input: unknown): Promise<Route> {
+  return saveEntity(db, "routes", parseEntity(RouteSchema, input));
+}
+export async function updateRoute(db: Db, name: string, input: unknown): Promise<Route> {
+  return saveEntity(db, "routes", parseEntity(RouteSchema, input), name);
+}
+export async function deleteRoute(db: Db, name: string): Promise<void> {
+  return deleteEntity(db, "routes", name);
+}
+
+/**
+ * Replaces the whole draft at once (GitOps, demo seeding). Validated as one config; nothing is saved if any
+ * part is invalid.
+ */
+export async function replaceDraft(db: Db, input: unknown): Promise<GatewayConfig> {
+  const parsed = GatewayConfigSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(formatIssues(parsed.error));
+  const config = parsed.data;
+  return withConfigLock(db, async (tx) => {
+    await tx.route.deleteMany();
+    await tx.service.deleteMany();
+    if (config.services.length)
+      await tx.service.createMany({ data: config.services.map((s) => ({ name: s.name, spec: s as unknown as Prisma.InputJsonValue })) });
+    if (config.routes.length)
+      await tx.route.createMany({ data: config.routes.map((r) => ({ name: r.name, spec: r as unknown as Prisma.InputJsonValue })) });
+    return config;
+  });
+}
+
+function toPublished(row: { version: number; hash: string; author: string; message: string; createdAt: Date; changes: unknown }): PublishedVersion {
+  return { version: row.version, hash: row.hash, author: row.author, message: row.message, createdAt: row.createdAt, changes: row.changes as ConfigChange[] };
+}
+
+export interface PublishInput {
+  author: string;
+  message?: string;
+}
+
+/**
+ * Publishes the draft as the next immutable version and announces it with NOTIFY (delivered at commit).
+ * Refuses with NO_CHANGES when the draft equals the latest version.
+ */
+export async function publishDraft(db: Db, input: PublishInput): Promise<PublishedVersion> {
+  const message = (input.message ?? "").trim();
+  if (message.length > 500) throw new ValidationError([{ path: "message", message: "must be 500 characters or less" }]);
+  const author = input.author.trim() || "unknown";
+  return withConfigLock(db, async (tx) => {
+    const draft = await readDraft(tx);
+    const parsed = GatewayConfigSchema.safeParse(draft);
+    if (!parsed.success) throw new ValidationError(formatIssues(parsed.error));
+    const config = parsed.data;
+    const hash = hashConfig(config);
+    const latest = await tx.configVersion.findFirst({ orderBy: { version: "desc" } });
+    if (latest && latest.hash === hash) throw new ConflictError("NO_CHANGES", `the draft is identical to version ${latest.version}; nothing to publish`);
+    const changes = diffConfig(parsePublished(latest?.config), config);
+    const row = await tx.configVersion.create({
+      data: {
+        version: (latest?.version ?? 0) + 1,
+        hash,
+        author,
+        message: message || summarize(changes),
+        config: config as unknown as Prisma.InputJsonValue,
+        changes: changes as unknown as Prisma.InputJsonValue,
+      },
+    });
+    await tx.$executeRaw`SELECT pg_notify(${CONFIG_CHANNEL}, ${String(row.version)})`;
+    return toPublished(row);
+  });
+}
+
+/** A published config for diffing; a version that does not parse (written by hand) diffs as empty. */
+function parsePublished(config: unknown): GatewayConfig {
+  const parsed = GatewayConfigSchema.safeParse(config);
+  return parsed.success ? parsed.data : { services: [], routes: [] };
+}
+
+function summarize(changes: ConfigChange[]): string {
+  if (!changes.length) return "no changes";
+  const head = changes.slice(0, 3).map((c) => `${c.change} ${c.kind} ${c.name}`);
+  return changes.length > 3 ? `${head.join(", ")} and ${changes.length - 3} more` : head.join(", ");
+}
+
+export async function listVersions(db: Db, limit = 50): Promise<PublishedVersion[]> {
+  const rows = await db.configVersion.findMany({
+    orderBy: { version: "desc" },
+    take: Math.max(1, Math.min(limit, 500)),
+    select: { version: true, hash: true, author: true, message: true, createdAt: true, changes: true },
+  });
+  return rows.map(toPublished);
+}
+
+export async function getVersion(db: Db, version: number): Promise<VersionWithConfig> {
+  const row = await db.configVersion.findUnique({ where: { version } });
+  if (!row) throw new NotFoundError(`version ${version} does not exist`);
+  return { ...toPublished(row), config: row.config };
+}
+
+/** The newest version with its raw config document (workers parse it themselves), or null before any publish. */
+export async function getLatestVersion(db: Db): Promise<VersionWithConfig | null> {
+  const row = await db.configVersion.findFirst({ orderBy: { version: "desc" } });
+  return row ? { ...toPublished(row), config: row.config } : null;
+}
+
+export async function getLatestVersionNumber(db: Db): Promise<number> {
+  const row = await db.configVersion.findFirst({ orderBy: { version: "desc" }, select: { version: true } });
+  return row?.version ?? 0;
+}
+
+export interface DraftStatus {
+  latestVersion: number;
+  pending: ConfigChange[];
+}
+
+/** What publishing now would change against the latest version. */
+export async function getDraftStatus(db: Db): Promise<DraftStatus> {
+  const [draft, latest] = await Promise.all([readDraft(db), db.configVersion.findFirst({ orderBy: { version: "desc" } })]);
+  const parsed = GatewayConfigSchema.safeParse(draft);
+  return { latestVersion: latest?.version ?? 0, pending: diffConfig(parsePublished(latest?.config), parsed.success ? parsed.data : draft) };
+}

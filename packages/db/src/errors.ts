@@ -1,0 +1,22 @@
+import type { FieldError } from "@bulwark/config/errors";
+
+/** Errors the data layer throws on purpose; the console and API map each to one HTTP status. */
+export class ValidationError extends Error {
+  readonly code = "VALIDATION_FAILED";
+  constructor(readonly fields: FieldError[]) {
+    super(`invalid input: ${fields.map((f) => `${f.path || "(root)"} ${f.message}`).join("; ")}`);
+  }
+}
+
+export class NotFoundError extends Error {
+  readonly code = "NOT_FOUND";
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+export class ConflictError extends Error {
+  constructor(readonly code: string, message: string, readonly fields: FieldError[] = []) {
+    super(message);
+  }
+}
