@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { formatIssues } from "./format-issues";
+import { hashConfig } from "./hash-config";
+import { diffConfig } from "./diff-config";
+import { claimedPaths, GatewayConfigSchema, parseAddress, RouteSchema, ServiceSchema } from "./schema";
+
+const service = { name: "catalog", targets: [{ address: "127.0.0.1:4001" }] };
+const route = { name: "courses", path: "/courses", service: "catalog" };
+
+function errorsOf(schema: { safeParse(v: unknown): { success: boolean; error?: import("zod").ZodError } }, value: unknown) {
+  const r = schema.safeParse(value);
+  expect(r.success).toBe(false);
+  return formatIssues(r.error!);
+}
+
+describe("addresses", () => {
+  it.each([
+    ["127.0.0.1:4001", { host: "127.0.0.1", port: 4001 }],
+    ["catalog.internal:80", { host: "catalog.internal", port: 80 }],
+    ["[::1]:8080", { host: "::1", port: 8080 }],
+  ])("accepts %s", (value, expected) => expect(parseAddress(value)).toEqual(expected));
+
+  it.each(["nohost", "127.0.0.1", "host:0", "host:65536", "300.1.1.1:80", "bad_host:80", ":80", "host:8o"])("refuses %s", (value) => {
+    expect(typeof parseAddress(value)).toBe("string");
+  });
+});
+
+describe("service schema", () => {
+  it("fills defaults", () => {
+    expect(ServiceSchema.parse(service)).toEqual({ name: "catalog", description: "", targets: [{ address: "127.0.0.1:4001", weight: 100 }] });
+  });
+  it("names each bad field", () => {
+    expect(errorsOf(ServiceSchema, { name: "Bad Name", targets: [{ address: "x" }, { address: "1.2.3.4:1", weight: -1 }] })).toEqual([
+      { path: "name", message: expect.stringContaining("lowercase") },
+      { path: "targets.0.address", message: "must be host:port, for example 127.0.0.1:4001" },
+      { path: "targets.1.weight", message: "must be 0 or more" },
+    ]);
+    expect(errorsOf(ServiceSchema, { name: "a", targets: [] })).toEqual([{ path: "targets", message: "a service needs at least one target" }]);
+    expect(errorsOf(ServiceSchema, { name: "a", targets: [{ address: "h:1" }, { address: "h:1" }] })[0].path).toBe("targets.1.address");
+  });
+});
+
+describe("route schema", () => {
+  it("fills defaults", () => {
+    expect(RouteSchema.parse(route)).toMatchObject({ hosts: [], methods: [], pathType: "prefix", stripPrefix: false, timeouts: { connectMs: 5000, responseHeaderMs: 30000, totalMs: 60000 } });
+  });
+  it.each([
+    [{ path: "courses" }, "path", "must start with /"],
+    [{ path: "/a//b" }, "path", "must not contain empty segments (//)"],
+    [{ path: "/a/../b" }, "path", "must not contain . or .. segments"],
+    [{ path: "/a/:id" }, "path", "may use : and * only with pathType template"],
+    [{ path: "/a/:id/:id", pathType: "template" }, "path", "parameter :id is used twice"],
+    [{ methods: ["GET", "GET"] }, "methods", "lists a method twice"],
+    [{ methods: ["FETCH"] }, "methods.0", expect.stringContaining("must be one of")],
+    [{ hosts: ["bad host"] }, "hosts.0", expect.stringContaining("host name")],
+    [{ timeouts: { connectMs: 0 } }, "timeouts.connectMs", "must be at least 1 ms"],
+    [{ timeouts: { connectMs: 5000, totalMs: 1000, responseHeaderMs: 500 } }, "timeouts.connectMs", "must not exceed totalMs"],
+    [{ stripPrefix: "yes" }, "stripPrefix", "must be true or false"],
+  ])("refuses %j at %s", (patch, path, message) => {
+    expect(errorsOf(RouteSchema, { ...route, ...patch })).toContainEqual({ path, message });
+  });
+  it("claims prefix paths with and without a wildcard, templates with anonymous params", () => {
+    expect(claimedPaths({ path: "/api/", pathType: "prefix" })).toEqual(["/api", "/api/*"]);
+    expect(claimedPaths({ path: "/", pathType: "prefix" })).toEqual(["/", "/*"]);
+    expect(claimedPaths({ path: "/a/:id/b", pathType: "template" })).toEqual(["/a/:/b"]);
+  });
+});
+
+describe("gateway config cross-field rules", () => {
+  it("accepts a consistent config", () => {
+    expect(GatewayConfigSchema.safeParse({ services: [service], routes: [route] }).success).toBe(true);
+  });
+  it("refuses a route to a missing service, duplicate names and clashing routes", () => {
+    const errors = errorsOf(GatewayConfigSchema, {
+      services: [service, service],
+      routes: [
+        { ...route, service: "missing" },
+        { ...route, name: "courses-exact", pathType: "exact" },
+        { ...route, name: "by-id-a", path: "/c/:id", pathType: "template", methods: ["GET"] },
+        { ...route, name: "by-id-b", path: "/c/:key", pathType: "template", methods: ["GET", "POST"] },
+        { ...route, name: "other-host", hosts: ["a.example.edu"] },
+      ],
+    });
+    expect(errors).toEqual([
+      { path: "services.1.name", message: "a service named catalog already exists" },
+      { path: "routes.0.service", message: "refers to service missing, which does not exist" },
+      { path: "routes.1.path", message: "conflicts with route courses (same host, path and method GET)" },
+      { path: "routes.3.path", message: "conflicts with route by-id-a (same host, path and method GET)" },
+    ]);
+  });
+  it("lets two routes share a path on different methods or hosts", () => {
+    const r = GatewayConfigSchema.safeParse({
+      services: [service],
+      routes: [
+        { ...route, methods: ["GET"] },
+        { ...route, name: "post", methods: ["POST"] },
+        { ...route, name: "host", hosts: ["*.example.edu"] },
+      ],
+    });
+    expect(r.success).toBe(true);
+  });
+});
+
+describe("hash and diff", () => {
+  it("hashes equal configs equally whatever the key order", () => {
+    expect(hashConfig({ a: 1, b: [1, { c: 2, d: 3 }] })).toBe(hashConfig({ b: [1, { d: 3, c: 2 }], a: 1 }));
+    expect(hashConfig({ a: 1 })).not.toBe(hashConfig({ a: 2 }));
+  });
+  it("lists added, changed and removed entities", () => {
+    const before = GatewayConfigSchema.parse({ services: [service], routes: [route] });
+    const after = GatewayConfigSchema.parse({ services: [{ ...service, description: "x" }], routes: [{ ...route, name: "other" }] });
+    expect(diffConfig(before, after)).toEqual([
+      { kind: "service", name: "catalog", change: "changed" },
+      { kind: "route", name: "other", change: "added" },
+      { kind: "route", name: "courses", change: "removed" },
+    ]);
+  });
+});
