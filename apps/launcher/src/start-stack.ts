@@ -1,0 +1,138 @@
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createDb } from "@bulwark/db/client";
+import { getLatestVersionNumber, listRoutes, listServices, publishDraft, replaceDraft } from "@bulwark/db/config-store";
+import { resolveDatabase } from "@bulwark/db/database";
+import { demoSeedConfig } from "@bulwark/demo/seed";
+import { startDemoPlatform, type DemoPlatform } from "@bulwark/demo/platform";
+import { spawnService, waitForHttp, type ServiceProcess } from "./spawn-service";
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+export interface StackOptions {
+  /** Holds the embedded PostgreSQL, the gateway's last-known-good file and the logs. */
+  dataDir: string;
+  /** An external PostgreSQL; without it an embedded one is started in dataDir. */
+  databaseUrl?: string;
+  consolePort: number;
+  consoleHost?: string;
+  gatewayPort: number;
+  adminPort: number;
+  workers?: number;
+  /** Start the demo learning platform and seed it on first run. */
+  demo?: boolean;
+  demoBasePort?: number;
+  /** Keep child output out of this terminal (it still goes to dataDir/logs). */
+  quiet?: boolean;
+  onStep?: (message: string) => void;
+}
+
+export interface Stack {
+  consoleUrl: string;
+  gatewayUrl: string;
+  adminUrl: string;
+  databaseUrl: string;
+  embeddedDatabase: boolean;
+  demo: DemoPlatform | null;
+  seeded: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts all of Bulwark on one machine: database (embedded unless databaseUrl), migrations, the demo
+ * platform (seeded once, on first run only), the gateway cluster and the console, each waited for.
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const step = options.onStep ?? (() => {});
+  const dataDir = resolve(options.dataDir);
+  const logDir = join(dataDir, "logs");
+  const quiet = options.quiet ?? false;
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const part of started.reverse()) await part.stop().catch(() => {});
+  };
+  try {
+    step(options.databaseUrl ? "Migrating the database at DATABASE_URL" : "Starting embedded PostgreSQL");
+    const database = await resolveDatabase({ dataDir, databaseUrl: options.databaseUrl });
+    started.push(database);
+
+    let demo: DemoPlatform | null = null;
+    let seeded = false;
+    if (options.demo) {
+      step("Starting the demo learning platform");
+      demo = await startDemoPlatform({ basePort: options.demoBasePort ?? 4001 });
+      started.push(demo);
+      const db = createDb(database.url, { max: 2 });
+      try {
+        seeded = await seedOnce(db, demo);
+      } finally {
+        await db.$disconnect();
+      }
+    }
+
+    const nodeEnv = { ...process.env, DATABASE_URL: database.url, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
+    step("Starting the gateway workers");
+    const gateway = spawnService({
+      name: "gateway",
+      command: process.execPath,
+      args: ["--import", "tsx", join(REPO_ROOT, "packages/proxy/src/main.ts")],
+      cwd: REPO_ROOT,
+      env: {
+        ...nodeEnv,
+        GATEWAY_PORT: String(options.gatewayPort),
+        GATEWAY_ADMIN_PORT: String(options.adminPort),
+        GATEWAY_STATE_DIR: join(dataDir, "gateway"),
+        ...(options.workers ? { GATEWAY_WORKERS: String(options.workers) } : {}),
+      },
+      logDir,
+      quiet,
+    });
+    started.push(gateway);
+
+    step("Starting the console");
+    const consoleApp = startConsole(options, nodeEnv, logDir, quiet);
+    started.push(consoleApp);
+
+    await waitForHttp(`http://127.0.0.1:${options.adminPort}/healthz`, gateway);
+    await waitForHttp(`http://127.0.0.1:${options.consolePort}/api/v1/workers`, consoleApp);
+    return {
+      consoleUrl: `http://localhost:${options.consolePort}`,
+      gatewayUrl: `http://localhost:${options.gatewayPort}`,
+      adminUrl: `http://localhost:${options.adminPort}`,
+      databaseUrl: database.url,
+      embeddedDatabase: database.embedded !== null,
+      demo,
+      seeded,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function startConsole(options: StackOptions, env: NodeJS.ProcessEnv, logDir: string, quiet: boolean): ServiceProcess {
+  const consoleDir = join(REPO_ROOT, "apps/console");
+  if (!existsSync(join(consoleDir, ".next/BUILD_ID"))) {
+    throw new Error("the console has no production build: run `npm run build` (npm start does it for you)");
+  }
+  return spawnService({
+    name: "console",
+    command: process.execPath,
+    args: [join(REPO_ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(options.consolePort), "-H", options.consoleHost ?? "127.0.0.1"],
+    cwd: consoleDir,
+    env,
+    logDir,
+    quiet,
+  });
+}
+
+/** Seeds the demo services and routes, and publishes them, only into a database that has never had a config. */
+async function seedOnce(db: ReturnType<typeof createDb>, demo: DemoPlatform): Promise<boolean> {
+  const [version, services, routes] = await Promise.all([getLatestVersionNumber(db), listServices(db), listRoutes(db)]);
+  if (version > 0 || services.length > 0 || routes.length > 0) return false;
+  await replaceDraft(db, demoSeedConfig(demo.instances));
+  await publishDraft(db, { author: "demo-seed", message: "Demo learning platform: catalog, enrollment, assessments, live classes" });
+  return true;
+}
