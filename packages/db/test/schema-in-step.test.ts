@@ -30,6 +30,13 @@ describe("schema.prisma and the SQL migrations", () => {
     const worker = { id: "w", host: "h", pid: 1, startedAt: now, lastHeartbeatAt: now, version: 1, versionHash: "h", appliedAt: now, rejectedVersion: 2, lastError: "e", stoppedAt: now };
     await db.worker.create({ data: worker });
     expect(await db.worker.findUniqueOrThrow({ where: { id: "w" } })).toEqual(worker);
+    const rollup = { resolution: 60, bucket: now, route: "r", service: "s", requests: 3, errors: 1, fallbacks: 1, shed: 1, rateLimited: 1, rejected: 1, latency: [1, 2] };
+    await db.trafficRollup.create({ data: rollup });
+    expect(await db.trafficRollup.findFirstOrThrow()).toEqual(rollup);
+    const slo = await db.sloDefinition.create({ data: { name: "slo", spec: { objectivePercent: 99.9 } } });
+    expect(await db.sloDefinition.findUniqueOrThrow({ where: { name: "slo" } })).toMatchObject({ id: slo.id, alertState: "ok", spec: { objectivePercent: 99.9 } });
+    const event = await db.sloAlertEvent.create({ data: { sloName: "slo", state: "page", previous: "ok", burnRates: { "1h": 20 }, at: now } });
+    expect(await db.sloAlertEvent.findUniqueOrThrow({ where: { id: event.id } })).toMatchObject({ state: "page", previous: "ok", burnRates: { "1h": 20 }, at: now });
   });
 
   it("records every migration in Prisma's table and is a no-op the second time", async () => {
