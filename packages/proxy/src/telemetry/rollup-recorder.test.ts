@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import type { RollupRow } from "@bulwark/db/traffic";
+import { bucketIndex } from "@bulwark/slo/histogram";
+import { RollupRecorder } from "./rollup-recorder";
+
+function setup(options: { maxPendingRows?: number } = {}) {
+  let clock = Date.UTC(2026, 10, 24, 10, 0, 5);
+  let failing = false;
+  const written: RollupRow[][] = [];
+  const recorder = new RollupRecorder({
+    ...options,
+    now: () => clock,
+    write: async (rows) => {
+      if (failing) throw new Error("database away");
+      written.push(rows);
+    },
+  });
+  return { recorder, written, tick: (ms: number) => (clock += ms), fail: (f: boolean) => (failing = f) };
+}
+
+describe("rollup recorder", () => {
+  it("counts per route and minute, with outcome counters and a latency histogram", async () => {
+    const { recorder, written, tick } = setup();
+    recorder.record("courses", "catalog", 200, "proxied", 12);
+    recorder.record("courses", "catalog", 503, "proxied", 40);
+    recorder.record("courses", "catalog", 200, "fallback", 1);
+    recorder.record("exams", "assessments", 429, "rate_limited", 0);
+    tick(60_000);
+    recorder.record("courses", "catalog", 200, "proxied", 12);
+    await recorder.flush();
+    expect(written).toHaveLength(1);
+    const [courses, exams, next] = written[0];
+    expect(courses).toMatchObject({ route: "courses", bucket: new Date(Date.UTC(2026, 10, 24, 10, 0)), requests: 3, errors: 1, fallbacks: 1 });
+    expect(courses.latency[bucketIndex(12)]).toBe(1);
+    expect(courses.latency[bucketIndex(1)]).toBe(1);
+    expect(exams).toMatchObject({ requests: 1, rateLimited: 1, errors: 0 });
+    expect(next).toMatchObject({ route: "courses", bucket: new Date(Date.UTC(2026, 10, 24, 10, 1)), requests: 1 });
+  });
+
+  it("keeps rows while the database is away and writes them when it returns", async () => {
+    const { recorder, written, fail } = setup();
+    fail(true);
+    recorder.record("courses", "catalog", 200, "proxied", 5);
+    await expect(recorder.flush()).rejects.toThrow("database away");
+    expect(recorder.pendingRows).toBe(1);
+    fail(false);
+    await recorder.flush();
+    expect(written.flat().reduce((n, r) => n + r.requests, 0)).toBe(1);
+    expect(recorder.pendingRows).toBe(0);
+  });
+
+  it("drops the oldest rows, and counts them, when the buffer is full", async () => {
+    const { recorder, written, fail, tick } = setup({ maxPendingRows: 2 });
+    fail(true);
+    for (let m = 0; m < 4; m++) {
+      recorder.record("courses", "catalog", 200, "proxied", 5);
+      tick(60_000);
+    }
+    await recorder.flush().catch(() => {});
+    expect(recorder.dropped).toBe(2);
+    fail(false);
+    await recorder.flush();
+    expect(written.flat().map((r) => r.bucket.getUTCMinutes())).toEqual([2, 3]);
+  });
+});
