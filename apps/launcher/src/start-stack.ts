@@ -71,7 +71,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       }
     }
 
-    const nodeEnv = { ...process.env, DATABASE_URL: database.url, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
+    const nodeEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: database.url, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
     step("Starting the gateway workers");
     const gateway = spawnService({
       name: "gateway",

@@ -1,0 +1,6 @@
+import { getDraftStatus } from "@bulwark/db/config-store";
+import { handle } from "@/server/handle";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle(({ db }) => getDraftStatus(db));

@@ -1,0 +1,7 @@
+import { createRoute, listRoutes } from "@bulwark/db/config-store";
+import { handle, readJson } from "@/server/handle";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle(({ db }) => listRoutes(db));
+export const POST = handle(async ({ db, request }) => createRoute(db, await readJson(request)), { status: 201 });

@@ -1,0 +1,8 @@
+import { deleteService, getService, updateService } from "@bulwark/db/config-store";
+import { handle, readJson } from "@/server/handle";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle(({ db, params }) => getService(db, params.name));
+export const PUT = handle(async ({ db, request, params }) => updateService(db, params.name, await readJson(request)));
+export const DELETE = handle(({ db, params }) => deleteService(db, params.name));

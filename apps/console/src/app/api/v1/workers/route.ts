@@ -1,0 +1,6 @@
+import { listWorkers } from "@bulwark/db/workers";
+import { handle } from "@/server/handle";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle(({ db }) => listWorkers(db));

@@ -1,0 +1,11 @@
+import { listRoutes, listServices } from "@bulwark/db/config-store";
+import { getDb } from "@/server/db";
+import { RoutesClient } from "./routes-client";
+
+export const dynamic = "force-dynamic";
+
+export default async function RoutesPage() {
+  const db = getDb();
+  const [routes, services] = await Promise.all([listRoutes(db), listServices(db)]);
+  return <RoutesClient initialRoutes={routes} initialServices={services} />;
+}

@@ -1,0 +1,195 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { api, fieldMap, queryKeys, type Service } from "@/lib/api";
+import { DeleteButton, FieldMessage, FormBanner } from "@/components/form-bits";
+
+interface TargetDraft {
+  key: number;
+  address: string;
+  weight: string;
+}
+interface ServiceDraft {
+  name: string;
+  description: string;
+  targets: TargetDraft[];
+}
+
+let nextKey = 1;
+const blankTarget = (): TargetDraft => ({ key: nextKey++, address: "", weight: "100" });
+const blank = (): ServiceDraft => ({ name: "", description: "", targets: [blankTarget()] });
+const fromService = (s: Service): ServiceDraft => ({
+  name: s.name,
+  description: s.description,
+  targets: s.targets.map((t) => ({ key: nextKey++, address: t.address, weight: String(t.weight) })),
+});
+const toBody = (d: ServiceDraft) => ({
+  name: d.name.trim(),
+  description: d.description,
+  targets: d.targets.map((t) => ({ address: t.address.trim(), ...(t.weight.trim() === "" ? {} : { weight: Number(t.weight) }) })),
+});
+const isKnownPath = (p: string) => p === "name" || p === "description" || p === "targets" || /^targets\.\d+(\.(address|weight))?$/.test(p);
+
+export function ServicesClient({ initialServices }: { initialServices: Service[] }) {
+  const queryClient = useQueryClient();
+  const services = useQuery({ queryKey: queryKeys.services, queryFn: () => api<Service[]>("/services"), initialData: initialServices });
+  const [editing, setEditing] = useState<string | null>(null);
+  const [open, setOpen] = useState(false);
+  const [draft, setDraft] = useState<ServiceDraft>(blank);
+  const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
+
+  const invalidate = () => Promise.all([queryClient.invalidateQueries({ queryKey: queryKeys.services }), queryClient.invalidateQueries({ queryKey: queryKeys.draft })]);
+  const save = useMutation({
+    mutationFn: (d: ServiceDraft) =>
+      editing === null ? api<Service>("/services", { method: "POST", body: toBody(d) }) : api<Service>(`/services/${encodeURIComponent(editing)}`, { method: "PUT", body: toBody(d) }),
+    onSuccess: async (s) => {
+      setNotice({ ok: true, text: `Saved service ${s.name}. Publish to make it live.` });
+      setOpen(false);
+      setEditing(null);
+      await invalidate();
+    },
+  });
+  const remove = useMutation({
+    mutationFn: (name: string) => api<void>(`/services/${encodeURIComponent(name)}`, { method: "DELETE" }),
+    onSuccess: async (_, name) => {
+      setNotice({ ok: true, text: `Deleted service ${name}. Publish to make it live.` });
+      await invalidate();
+    },
+    onError: (e) => setNotice({ ok: false, text: e.message }),
+  });
+
+  const errors = fieldMap(save.error);
+  const startCreate = () => {
+    save.reset();
+    setEditing(null);
+    setDraft(blank());
+    setOpen(true);
+  };
+  const startEdit = (s: Service) => {
+    save.reset();
+    setEditing(s.name);
+    setDraft(fromService(s));
+    setOpen(true);
+  };
+  const setTarget = (key: number, patch: Partial<TargetDraft>) => setDraft((d) => ({ ...d, targets: d.targets.map((t) => (t.key === key ? { ...t, ...patch } : t)) }));
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setNotice(null);
+    save.mutate(draft);
+  };
+
+  return (
+    <section>
+      <div className="page-head">
+        <div>
+          <h1>Services</h1>
+          <p className="muted">Upstream services and their weighted targets. Changes are drafts until you publish.</p>
+        </div>
+        <button type="button" className="btn primary" data-testid="new-service" onClick={startCreate}>
+          New service
+        </button>
+      </div>
+
+      {notice && (
+        <div className={`banner ${notice.ok ? "ok" : "error"}`} role="status" data-testid="notice">
+          {notice.text}
+        </div>
+      )}
+
+      {open && (
+        <form className="card form" onSubmit={submit} data-testid="service-form" noValidate>
+          <h2>{editing === null ? "New service" : `Edit service ${editing}`}</h2>
+          <FormBanner error={save.error} isKnown={isKnownPath} />
+          <div className="grid-2">
+            <div className="field">
+              <label htmlFor="service-name">Name</label>
+              <input id="service-name" data-testid="service-name" value={draft.name} aria-invalid={!!errors.name} placeholder="catalog" onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
+              <FieldMessage id="name" message={errors.name} />
+            </div>
+            <div className="field">
+              <label htmlFor="service-description">Description</label>
+              <input id="service-description" data-testid="service-description" value={draft.description} aria-invalid={!!errors.description} placeholder="What this service does" onChange={(e) => setDraft({ ...draft, description: e.target.value })} />
+              <FieldMessage id="description" message={errors.description} />
+            </div>
+          </div>
+          <fieldset className="targets">
+            <legend>Targets</legend>
+            {draft.targets.map((t, i) => (
+              <div className="target-row" key={t.key} data-testid={`target-row-${i}`}>
+                <div className="field grow">
+                  <label htmlFor={`target-${i}-address`}>Address (host:port)</label>
+                  <input id={`target-${i}-address`} data-testid={`target-${i}-address`} value={t.address} placeholder="127.0.0.1:4001" aria-invalid={!!errors[`targets.${i}.address`]} onChange={(e) => setTarget(t.key, { address: e.target.value })} />
+                  <FieldMessage id={`targets.${i}.address`} message={errors[`targets.${i}.address`] ?? errors[`targets.${i}`]} />
+                </div>
+                <div className="field weight">
+                  <label htmlFor={`target-${i}-weight`}>Weight</label>
+                  <input id={`target-${i}-weight`} data-testid={`target-${i}-weight`} type="number" min={0} max={1000} value={t.weight} aria-invalid={!!errors[`targets.${i}.weight`]} onChange={(e) => setTarget(t.key, { weight: e.target.value })} />
+                  <FieldMessage id={`targets.${i}.weight`} message={errors[`targets.${i}.weight`]} />
+                </div>
+                <button type="button" className="btn small ghost remove-target" data-testid={`target-${i}-remove`} disabled={draft.targets.length === 1} onClick={() => setDraft((d) => ({ ...d, targets: d.targets.filter((x) => x.key !== t.key) }))} aria-label={`Remove target ${i + 1}`}>
+                  Remove
+                </button>
+              </div>
+            ))}
+            <FieldMessage id="targets" message={errors.targets} />
+            <button type="button" className="btn small" data-testid="add-target" onClick={() => setDraft((d) => ({ ...d, targets: [...d.targets, blankTarget()] }))}>
+              + Add target
+            </button>
+          </fieldset>
+          <div className="form-actions">
+            <button type="submit" className="btn primary" data-testid="service-save" disabled={save.isPending}>
+              {save.isPending ? "Saving…" : editing === null ? "Create service" : "Save changes"}
+            </button>
+            <button type="button" className="btn ghost" onClick={() => { setOpen(false); save.reset(); }}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
+
+      <div className="card table-card">
+        <table className="table" data-testid="services-table">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Targets (weight)</th>
+              <th>Description</th>
+              <th className="actions-col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {services.data.length === 0 && (
+              <tr>
+                <td colSpan={4} className="empty">
+                  No services yet. Create one to route traffic to it.
+                </td>
+              </tr>
+            )}
+            {services.data.map((s) => (
+              <tr key={s.name} data-testid={`service-row-${s.name}`}>
+                <td className="strong mono">{s.name}</td>
+                <td>
+                  <ul className="chips wrap">
+                    {s.targets.map((t) => (
+                      <li key={t.address} className="chip mono">
+                        {t.address} <span className="chip-weight">{t.weight}</span>
+                      </li>
+                    ))}
+                  </ul>
+                </td>
+                <td className="muted">{s.description || "—"}</td>
+                <td className="actions-col">
+                  <button type="button" className="btn small" data-testid={`edit-service-${s.name}`} onClick={() => startEdit(s)}>
+                    Edit
+                  </button>
+                  <DeleteButton testId={`delete-service-${s.name}`} disabled={remove.isPending} onConfirm={() => remove.mutate(s.name)} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
