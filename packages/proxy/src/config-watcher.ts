@@ -1,0 +1,153 @@
+import pg from "pg";
+import type { Logger } from "pino";
+import { GatewayConfigSchema } from "@bulwark/config/schema";
+import { formatIssues } from "@bulwark/config/errors";
+import type { Db } from "@bulwark/db/client";
+import { CONFIG_CHANNEL, getLatestVersion, getLatestVersionNumber } from "@bulwark/db/config-store";
+import { compileSnapshot, type RuntimeRegistry, type Snapshot } from "./compile-snapshot";
+import { readLastKnownGood, writeLastKnownGood, type StoredVersion } from "./last-known-good";
+
+export interface WatcherState {
+  version: number | null;
+  hash: string | null;
+  appliedAt: Date | null;
+  rejectedVersion: number | null;
+  lastError: string | null;
+  /** Where the running config came from. */
+  source: "database" | "last-known-good" | null;
+}
+
+export interface ConfigWatcherOptions {
+  db: Db;
+  databaseUrl: string;
+  stateDir: string;
+  pollMs: number;
+  log: Logger;
+  /** Called after every apply or refusal. */
+  onChange(state: WatcherState, snapshot: Snapshot | null): void;
+}
+
+/**
+ * Keeps the worker on the newest valid config version: LISTEN/NOTIFY for speed, a poll as a safety net, the
+ * last-known-good file when the database cannot be reached. A version that does not parse or compile is
+ * refused once and remembered; the worker keeps the snapshot it has.
+ */
+export class ConfigWatcher {
+  snapshot: Snapshot | null = null;
+  readonly state: WatcherState = { version: null, hash: null, appliedAt: null, rejectedVersion: null, lastError: null, source: null };
+  private readonly registry: RuntimeRegistry = new Map();
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private listener: pg.Client | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private reconnectDelay = 250;
+
+  constructor(private readonly options: ConfigWatcherOptions) {}
+
+  async start(): Promise<void> {
+    try {
+      await this.loadLatest();
+    } catch (error) {
+      this.options.log.warn({ err: (error as Error).message }, "database unreachable at start; trying the last-known-good config");
+      const stored = readLastKnownGood(this.options.stateDir);
+      if (stored) this.apply(stored, "last-known-good");
+      else this.options.log.warn("no last-known-good config on disk; waiting for the database");
+    }
+    this.listen();
+    this.pollTimer = setInterval(() => void this.refresh(), this.options.pollMs);
+    this.pollTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    await this.listener?.end().catch(() => {});
+  }
+
+  /** Loads the newest version if it is newer than what runs; concurrent calls coalesce into one more pass. */
+  async refresh(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    try {
+      do {
+        this.again = false;
+        await this.loadLatest();
+      } while (this.again && !this.stopped);
+    } catch (error) {
+      this.options.log.debug({ err: (error as Error).message }, "config check failed; will retry");
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async loadLatest(): Promise<void> {
+    const current = this.state.version ?? 0;
+    const latest = await getLatestVersionNumber(this.options.db);
+    if (latest <= current || latest === this.state.rejectedVersion) return;
+    const v = await getLatestVersion(this.options.db);
+    if (!v || v.version <= current || v.version === this.state.rejectedVersion) return;
+    this.apply({ version: v.version, hash: v.hash, config: v.config }, "database");
+  }
+
+  private apply(v: StoredVersion, source: "database" | "last-known-good"): void {
+    let snapshot: Snapshot;
+    try {
+      const parsed = GatewayConfigSchema.safeParse(v.config);
+      if (!parsed.success) {
+        const first = formatIssues(parsed.error).slice(0, 3).map((f) => `${f.path}: ${f.message}`);
+        throw new Error(`invalid config: ${first.join("; ")}`);
+      }
+      snapshot = compileSnapshot(parsed.data, { version: v.version, hash: v.hash }, this.registry);
+    } catch (error) {
+      this.state.rejectedVersion = v.version;
+      this.state.lastError = `version ${v.version} refused: ${(error as Error).message}`;
+      this.options.log.error({ version: v.version, err: (error as Error).message }, "config version refused; keeping the running version");
+      this.options.onChange(this.state, this.snapshot);
+      return;
+    }
+    this.snapshot = snapshot;
+    Object.assign(this.state, { version: v.version, hash: v.hash, appliedAt: new Date(), source, lastError: null });
+    if (source === "database") {
+      try {
+        writeLastKnownGood(this.options.stateDir, v);
+      } catch (error) {
+        this.options.log.warn({ err: (error as Error).message }, "could not write the last-known-good file");
+      }
+    }
+    this.options.log.info({ version: v.version, routes: snapshot.routeCount, source }, "config version applied");
+    this.options.onChange(this.state, snapshot);
+  }
+
+  private listen(): void {
+    if (this.stopped) return;
+    const client = new pg.Client({ connectionString: this.options.databaseUrl, connectionTimeoutMillis: 3_000, keepAlive: true });
+    this.listener = client;
+    let retried = false;
+    const retry = () => {
+      if (retried || this.stopped) return;
+      retried = true;
+      client.end().catch(() => {});
+      this.reconnectTimer = setTimeout(() => this.listen(), this.reconnectDelay);
+      this.reconnectDelay = Math.min(this.reconnectDelay * 2, 5_000);
+    };
+    client.on("error", retry);
+    client.on("end", retry);
+    client.on("notification", (n) => {
+      if (n.channel === CONFIG_CHANNEL) void this.refresh();
+    });
+    client
+      .connect()
+      .then(() => client.query(`LISTEN ${CONFIG_CHANNEL}`))
+      .then(() => {
+        this.reconnectDelay = 250;
+        void this.refresh(); // catch up on anything published while we were not listening
+      })
+      .catch(retry);
+  }
+}

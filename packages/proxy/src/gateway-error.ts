@@ -1,0 +1,50 @@
+import type { ServerResponse } from "node:http";
+
+/** How a stage stops a request: a status and a stable code that clients and dashboards can rely on. */
+export class GatewayError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const JSON_TYPE = "application/json";
+
+/** The one place a gateway error becomes an answer; once headers are out, only closing the socket is honest. */
+export function sendError(res: ServerResponse, error: GatewayError, requestId: string | undefined): void {
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: { code: error.code, message: error.message, requestId } });
+  try {
+    res.writeHead(error.status, { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
+    res.end(body);
+  } catch {
+    res.destroy();
+  }
+}
+
+/** Maps an error from the forwarding engine (socket errors, our own timeouts) to the gateway's answer. */
+export function upstreamError(error: NodeJS.ErrnoException): GatewayError {
+  if (error instanceof GatewayError) return error;
+  switch (error.code) {
+    case "ECONNREFUSED":
+      return new GatewayError(502, "UPSTREAM_CONNECTION_REFUSED", "the upstream refused the connection");
+    case "ECONNRESET":
+    case "EPIPE":
+      return new GatewayError(502, "UPSTREAM_CONNECTION_RESET", "the upstream closed the connection");
+    case "ETIMEDOUT":
+      return new GatewayError(504, "UPSTREAM_TIMEOUT", "the upstream did not answer in time");
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return new GatewayError(502, "UPSTREAM_UNREACHABLE", "the upstream cannot be reached");
+    default:
+      return new GatewayError(502, "UPSTREAM_ERROR", "the upstream request failed");
+  }
+}

@@ -1,0 +1,42 @@
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+
+export interface GatewayOptions {
+  databaseUrl: string;
+  host: string;
+  port: number;
+  adminPort: number;
+  workers: number;
+  stateDir: string;
+  pollMs: number;
+  heartbeatMs: number;
+  trustedProxies: string[];
+  drainMs: number;
+  logLevel: string;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+/** Reads the gateway's settings from the environment; throws with the variable's name on a bad value. */
+export function readGatewayOptions(env: NodeJS.ProcessEnv = process.env): GatewayOptions {
+  if (!env.DATABASE_URL) throw new Error("DATABASE_URL is required");
+  return {
+    databaseUrl: env.DATABASE_URL,
+    host: env.GATEWAY_HOST || "0.0.0.0",
+    port: int(env, "GATEWAY_PORT", 8080, 1, 65535),
+    adminPort: int(env, "GATEWAY_ADMIN_PORT", 9091, 1, 65535),
+    workers: int(env, "GATEWAY_WORKERS", availableParallelism(), 1, 256),
+    stateDir: resolve(env.GATEWAY_STATE_DIR || ".data/gateway"),
+    pollMs: int(env, "GATEWAY_POLL_MS", 3000, 100, 3_600_000),
+    heartbeatMs: int(env, "GATEWAY_HEARTBEAT_MS", 5000, 100, 3_600_000),
+    trustedProxies: (env.GATEWAY_TRUSTED_PROXIES ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    drainMs: int(env, "GATEWAY_DRAIN_MS", 10_000, 0, 600_000),
+    logLevel: env.LOG_LEVEL || "info",
+  };
+}

@@ -1,0 +1,100 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Snapshot } from "./compile-snapshot";
+import type { Forwarder } from "./forward-http-proxy";
+import { stripHopByHop } from "./forward-http-proxy";
+import { GatewayError, sendError } from "./gateway-error";
+import { normalizePath } from "./normalize-path";
+
+export interface RequestHandlerDeps {
+  /** The snapshot in force; read once per request, so in-flight requests finish on the version they began with. */
+  current(): Snapshot | null;
+  forwarder: Forwarder;
+  /** Peers whose X-Forwarded-For / -Proto are believed. */
+  trustedProxies: ReadonlySet<string>;
+  /** Called when a request ends, with the route name (null when unrouted), status and duration. */
+  onFinish?(route: string | null, service: string | null, status: number, errorCode: string | null, ms: number): void;
+  /** While draining, answers ask clients to reconnect elsewhere. */
+  draining(): boolean;
+}
+
+const NO_CONFIG = new GatewayError(503, "NO_CONFIG", "the gateway has not loaded a config yet");
+const NOT_FOUND = new GatewayError(404, "ROUTE_NOT_FOUND", "no route matches this request");
+const NO_TARGET = new GatewayError(503, "NO_HEALTHY_UPSTREAM", "the service has no target that can take the request");
+const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+
+function hostOf(header: string | undefined): string {
+  if (!header) return "";
+  const h = header.startsWith("[") ? header.slice(0, header.indexOf("]") + 1) : header.split(":", 1)[0];
+  return h.toLowerCase();
+}
+
+function newTraceparent(): string {
+  return `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-01`;
+}
+
+/**
+ * The gateway's request pipeline: snapshot -> normalise and route -> balance -> forward, with one error path
+ * that turns any GatewayError into the JSON answer.
+ */
+export function createRequestHandler(deps: RequestHandlerDeps) {
+  return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now();
+    const snapshot = deps.current();
+    const headers = req.headers;
+    let requestId = headers["x-request-id"];
+    if (typeof requestId !== "string" || !REQUEST_ID.test(requestId)) requestId = randomUUID();
+    let routeName: string | null = null;
+    let serviceName: string | null = null;
+    const finish = (status: number, code: string | null) => deps.onFinish?.(routeName, serviceName, status, code, performance.now() - started);
+    try {
+      if (snapshot === null) throw NO_CONFIG;
+      const url = req.url ?? "";
+      const q = url.indexOf("?");
+      const rawPath = q < 0 ? url : url.slice(0, q);
+      const path = normalizePath(rawPath);
+      const match = snapshot.match(req.method ?? "", path, hostOf(headers.host));
+      if (match === null) throw NOT_FOUND;
+      const route = match.route;
+      routeName = route.name;
+      const service = route.service;
+      serviceName = service.name;
+
+      const index = service.runtime.balancer.pick();
+      if (index < 0) throw NO_TARGET;
+      const target = service.targets[index];
+
+      let upstreamPath = path;
+      if (route.stripLength > 0) {
+        upstreamPath = path.slice(route.stripLength);
+        if (upstreamPath.charCodeAt(0) !== 47) upstreamPath = `/${upstreamPath}`;
+      }
+      req.url = q < 0 ? upstreamPath : upstreamPath + url.slice(q);
+
+      const peer = req.socket.remoteAddress ?? "";
+      const trusted = deps.trustedProxies.has(peer);
+      const forwardedFor = headers["x-forwarded-for"];
+      const forwardedProto = headers["x-forwarded-proto"];
+      stripHopByHop(headers);
+      headers["x-forwarded-for"] = trusted && typeof forwardedFor === "string" ? `${forwardedFor}, ${peer}` : peer;
+      headers["x-forwarded-proto"] = trusted && typeof forwardedProto === "string" ? forwardedProto : "http";
+      if (headers.host) headers["x-forwarded-host"] = headers.host;
+      headers["x-request-id"] = requestId;
+      const traceparent = headers.traceparent;
+      if (typeof traceparent !== "string" || !TRACEPARENT.test(traceparent)) headers.traceparent = newTraceparent();
+      res.setHeader("x-request-id", requestId);
+      if (deps.draining()) res.setHeader("connection", "close");
+
+      deps.forwarder.forward(req, res, target, route.timeouts, (error, status) => {
+        if (error) sendError(res, error, requestId as string);
+        finish(error ? error.status : status, error ? error.code : null);
+      });
+    } catch (error) {
+      const e = error instanceof GatewayError ? error : new GatewayError(500, "GATEWAY_ERROR", "the gateway failed to handle the request");
+      res.setHeader("x-request-id", requestId);
+      sendError(res, e, requestId);
+      finish(e.status, e.code);
+    }
+  };
+}

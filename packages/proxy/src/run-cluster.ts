@@ -1,0 +1,82 @@
+import cluster, { type Worker } from "node:cluster";
+import { createServer, type Server } from "node:http";
+import pino from "pino";
+import type { GatewayOptions } from "./gateway-options";
+import { runWorker } from "./run-worker";
+import type { WorkerStatusMessage } from "./worker-messages";
+
+/** Node's lenient parser accepts requests that smuggling attacks rely on: never run the gateway with it. */
+export function insecureParserEnabled(): boolean {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
+  return flags.some((f) => f === "--insecure-http-parser");
+}
+
+/**
+ * The gateway process: as cluster primary, forks the workers (re-forking any that die), serves the admin port
+ * (/healthz, /readyz, /status aggregated from the workers) and drains everything on SIGTERM. In a worker,
+ * runs the worker.
+ */
+export async function runCluster(options: GatewayOptions): Promise<void> {
+  if (insecureParserEnabled()) throw new Error("refusing to start: Node's insecure HTTP parser is enabled (--insecure-http-parser)");
+  if (!cluster.isPrimary) return runWorker(options);
+
+  const log = pino({ level: options.logLevel, base: { role: "primary" } });
+  const statuses = new Map<number, WorkerStatusMessage>();
+  let draining = false;
+  let restarts = 0;
+
+  const fork = () => {
+    const worker = cluster.fork();
+    worker.on("message", (m: WorkerStatusMessage) => {
+      if (m?.type === "bulwark:status") statuses.set(worker.id, m);
+    });
+  };
+  cluster.on("exit", (worker: Worker, code, signal) => {
+    statuses.delete(worker.id);
+    if (draining) return;
+    restarts++;
+    log.error({ pid: worker.process.pid, code, signal }, "worker died; forking a new one");
+    setTimeout(fork, Math.min(5_000, 100 * restarts)).unref();
+  });
+  for (let i = 0; i < options.workers; i++) fork();
+
+  const admin = startAdmin(options.adminPort, () => {
+    const workers = [...statuses.values()];
+    return { ready: !draining && workers.some((w) => w.ready), draining, workers };
+  });
+  log.info({ port: options.port, adminPort: options.adminPort, workers: options.workers }, "gateway starting");
+
+  const shutdown = async (signal: string) => {
+    if (draining) return;
+    draining = true;
+    log.info({ signal }, "draining");
+    for (const w of Object.values(cluster.workers ?? {})) w?.send({ type: "bulwark:drain" });
+    const deadline = Date.now() + options.drainMs + 3_000;
+    while (Object.keys(cluster.workers ?? {}).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGKILL");
+    admin.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+function startAdmin(port: number, status: () => { ready: boolean; draining: boolean; workers: WorkerStatusMessage[] }): Server {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?", 1)[0];
+    const send = (code: number, body: unknown) => {
+      const text = JSON.stringify(body);
+      res.writeHead(code, { "content-type": "application/json", "cache-control": "no-store" }).end(text);
+    };
+    if (path === "/healthz") return send(200, { status: "ok" });
+    const s = status();
+    if (path === "/readyz") return send(s.ready ? 200 : 503, { ready: s.ready, draining: s.draining });
+    if (path === "/status") {
+      const versions = s.workers.map((w) => w.version ?? 0);
+      return send(200, { ...s, version: versions.length ? Math.min(...versions) : null, workers: s.workers.map(({ type: _t, ...w }) => w) });
+    }
+    send(404, { error: { code: "NOT_FOUND", message: "admin endpoints: /healthz, /readyz, /status" } });
+  });
+  server.listen(port);
+  return server;
+}

@@ -1,0 +1,119 @@
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import { hostname } from "node:os";
+import pino from "pino";
+import { createDb } from "@bulwark/db/client";
+import { markWorkerStopped, recordHeartbeat } from "@bulwark/db/workers";
+import { ConfigWatcher, type WatcherState } from "./config-watcher";
+import { createHttpProxyForwarder } from "./forward-http-proxy";
+import type { GatewayOptions } from "./gateway-options";
+import { createRequestHandler } from "./handle-request";
+import type { DrainMessage, WorkerStatusMessage } from "./worker-messages";
+
+/**
+ * One worker process: loads and watches the config, serves the gateway port (shared through node:cluster),
+ * heartbeats to the database and reports its state to the primary.
+ */
+export async function runWorker(options: GatewayOptions): Promise<void> {
+  const id = `${hostname()}-${process.pid}-${randomBytes(2).toString("hex")}`;
+  const log = pino({ level: options.logLevel, base: { worker: id } });
+  const startedAt = new Date();
+  const db = createDb(options.databaseUrl, { max: 3 });
+  let draining = false;
+  let inFlight = 0;
+
+  const report = (state: WatcherState) => {
+    const message: WorkerStatusMessage = {
+      type: "bulwark:status",
+      id,
+      pid: process.pid,
+      version: state.version,
+      hash: state.hash,
+      appliedAt: state.appliedAt?.toISOString() ?? null,
+      rejectedVersion: state.rejectedVersion,
+      lastError: state.lastError,
+      source: state.source,
+      ready: state.version !== null && !draining,
+    };
+    process.send?.(message);
+  };
+  const heartbeat = () =>
+    recordHeartbeat(db, {
+      id,
+      host: hostname(),
+      pid: process.pid,
+      startedAt,
+      version: watcher.state.version,
+      versionHash: watcher.state.hash,
+      appliedAt: watcher.state.appliedAt,
+      rejectedVersion: watcher.state.rejectedVersion,
+      lastError: watcher.state.lastError,
+    }).catch((error) => log.debug({ err: (error as Error).message }, "heartbeat failed; database away?"));
+
+  const watcher = new ConfigWatcher({
+    db,
+    databaseUrl: options.databaseUrl,
+    stateDir: options.stateDir,
+    pollMs: options.pollMs,
+    log,
+    onChange: (state) => {
+      report(state);
+      void heartbeat();
+    },
+  });
+
+  const forwarder = createHttpProxyForwarder();
+  const handler = createRequestHandler({
+    current: () => watcher.snapshot,
+    forwarder,
+    trustedProxies: new Set(options.trustedProxies),
+    draining: () => draining,
+  });
+  const server = createServer({ insecureHTTPParser: false, requireHostHeader: true }, (req, res) => {
+    inFlight++;
+    res.once("close", () => inFlight--);
+    handler(req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || err.code === "ECONNRESET") return socket.destroy();
+    const code = err.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+    const body = JSON.stringify({ error: { code: code === 431 ? "HEADERS_TOO_LARGE" : "BAD_REQUEST", message: "the request could not be parsed" } });
+    socket.end(`HTTP/1.1 ${code} ${code === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
+
+  await watcher.start();
+  report(watcher.state);
+  void heartbeat();
+  const beat = setInterval(() => void heartbeat(), options.heartbeatMs);
+  beat.unref();
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(options.port, options.host, () => ok());
+  });
+  log.info({ port: options.port }, "worker listening");
+
+  const drain = async () => {
+    if (draining) return;
+    draining = true;
+    report(watcher.state);
+    server.close();
+    server.closeIdleConnections();
+    const deadline = Date.now() + options.drainMs;
+    while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    if (inFlight > 0) log.warn({ inFlight }, "drain timeout: closing the remaining requests");
+    clearInterval(beat);
+    await watcher.stop();
+    await markWorkerStopped(db, id).catch(() => {});
+    await db.$disconnect().catch(() => {});
+    forwarder.close();
+    process.exit(0);
+  };
+  process.on("message", (m: DrainMessage) => {
+    if (m?.type === "bulwark:drain") void drain();
+  });
+  // The primary drains us; a signal sent to the whole process group must not cut requests short.
+  process.on("SIGTERM", () => void drain());
+  process.on("SIGINT", () => void drain());
+  process.on("disconnect", () => void drain());
+}
