@@ -20,6 +20,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
   const startedAt = new Date();
   const db = createDb(options.databaseUrl, { max: 3 });
   let draining = false;
+  let listening = false;
   let inFlight = 0;
 
   const report = (state: WatcherState) => {
@@ -33,7 +34,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
       rejectedVersion: state.rejectedVersion,
       lastError: state.lastError,
       source: state.source,
-      ready: state.version !== null && !draining,
+      ready: state.version !== null && listening && !draining,
     };
     process.send?.(message);
   };
@@ -91,6 +92,8 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     server.once("error", fail);
     server.listen(options.port, options.host, () => ok());
   });
+  listening = true;
+  report(watcher.state);
   log.info({ port: options.port }, "worker listening");
 
   const drain = async () => {

@@ -14,6 +14,7 @@ export interface WorkerStatus {
   rejectedVersion: number | null;
   lastError: string | null;
   source: string | null;
+  ready: boolean;
 }
 
 export interface Gateway {
@@ -68,7 +69,7 @@ export async function startGateway(options: { databaseUrl: string; workers?: num
     waitForVersion: async (version, workers = options.workers ?? 2) => {
       await eventually(async () => {
         const s = await gw.status();
-        return s.workers.length === workers && s.workers.every((w) => (w.version ?? 0) >= version);
+        return s.workers.length === workers && s.workers.every((w) => w.ready && (w.version ?? 0) >= version);
       }, `all ${workers} workers on version ${version}`);
     },
     stop: async () => {
