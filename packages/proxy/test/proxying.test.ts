@@ -12,6 +12,16 @@ let echo: Upstream;
 let tricky: Upstream;
 let aborted = 0;
 
+interface EchoBody {
+  method: string;
+  url: string;
+  body: string;
+  headers: Record<string, string | undefined>;
+}
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+
 beforeAll(async () => {
   database = await createTestDatabase();
   db = createDb(database.url);
@@ -92,7 +102,7 @@ describe("forwarding", () => {
       headers: { "content-type": "application/json", "x-forwarded-for": "6.6.6.6", "x-forwarded-proto": "https" },
     });
     expect(res.status).toBe(200);
-    const seen = await res.json();
+    const seen = (await res.json()) as EchoBody;
     expect(seen).toMatchObject({ method: "PATCH", url: "/courses/cs101?tab=reviews&x=%20y", body: '{"seats":301}' });
     expect(seen.headers["x-forwarded-for"]).toBe("127.0.0.1");
     expect(seen.headers["x-forwarded-proto"]).toBe("http");
@@ -106,7 +116,7 @@ describe("forwarding", () => {
   it("passes a client's request id and trace context on", async () => {
     const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     const res = await fetch(`${gateway.url}/echo/x`, { headers: { "x-request-id": "abc-123", traceparent } });
-    const seen = await res.json();
+    const seen = (await res.json()) as EchoBody;
     expect(seen.headers["x-request-id"]).toBe("abc-123");
     expect(seen.headers.traceparent).toBe(traceparent);
   });
@@ -136,7 +146,7 @@ describe("failures", () => {
     const res = await fetch(`${gateway.url}/nowhere`);
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toBe("application/json");
-    expect((await res.json()).error).toMatchObject({ code: "ROUTE_NOT_FOUND" });
+    expect(((await res.json()) as ErrorBody).error).toMatchObject({ code: "ROUTE_NOT_FOUND" });
     expect(await raw("GET /echo/../../etc/passwd HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")).toMatch(/^HTTP\/1\.1 400[\s\S]*BAD_REQUEST/);
     expect(echo.requests.some((r) => r.url.includes("passwd"))).toBe(false);
   });
@@ -144,13 +154,13 @@ describe("failures", () => {
   it("answers 502 UPSTREAM_CONNECTION_REFUSED when the upstream refuses", async () => {
     const res = await fetch(`${gateway.url}/closed/x`);
     expect(res.status).toBe(502);
-    expect((await res.json()).error.code).toBe("UPSTREAM_CONNECTION_REFUSED");
+    expect(((await res.json()) as ErrorBody).error.code).toBe("UPSTREAM_CONNECTION_REFUSED");
   });
 
   it("answers 504 UPSTREAM_TIMEOUT when response headers do not come in time", async () => {
     const res = await fetch(`${gateway.url}/tricky/slow`);
     expect(res.status).toBe(504);
-    expect((await res.json()).error.code).toBe("UPSTREAM_TIMEOUT");
+    expect(((await res.json()) as ErrorBody).error.code).toBe("UPSTREAM_TIMEOUT");
   });
 
   it("closes the client connection when the upstream dies mid-body", async () => {

@@ -42,7 +42,7 @@ describe("publishing", () => {
       return true;
     }, "the workers to listen");
     expect(res!.status).toBe(503);
-    expect((await res!.json()).error.code).toBe("NO_CONFIG");
+    expect(((await res!.json()) as { error: { code: string } }).error.code).toBe("NO_CONFIG");
     expect((await fetch(`${gateway.adminUrl}/readyz`)).status).toBe(503);
   });
 
