@@ -94,7 +94,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const consoleApp = startConsole(options, nodeEnv, logDir, quiet);
     started.push(consoleApp);
 
-    await waitForHttp(`http://127.0.0.1:${options.adminPort}/healthz`, gateway);
+    // With a published version, wait until workers serve it; before the first publish, until the gateway is up.
+    const versionDb = createDb(database.url, { max: 1 });
+    const published = await getLatestVersionNumber(versionDb).finally(() => versionDb.$disconnect());
+    await waitForHttp(`http://127.0.0.1:${options.adminPort}/${published > 0 ? "readyz" : "healthz"}`, gateway);
     await waitForHttp(`http://127.0.0.1:${options.consolePort}/api/v1/workers`, consoleApp);
     return {
       consoleUrl: `http://localhost:${options.consolePort}`,
