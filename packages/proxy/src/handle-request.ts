@@ -12,6 +12,7 @@ export interface RequestHandlerDeps {
   forwarder: Forwarder;
   /** Peers whose X-Forwarded-For / -Proto are believed. */
   trustedProxies: ReadonlySet<string>;
+  maxHeaderCount: number;
   /** Called when a request ends, with the route name (null when unrouted), status and duration. */
   onFinish?(route: string | null, service: string | null, status: number, errorCode: string | null, ms: number): void;
   /** While draining, answers ask clients to reconnect elsewhere. */
@@ -20,6 +21,8 @@ export interface RequestHandlerDeps {
 
 const NO_CONFIG = new GatewayError(503, "NO_CONFIG", "the gateway has not loaded a config yet");
 const NOT_FOUND = new GatewayError(404, "ROUTE_NOT_FOUND", "no route matches this request");
+const TWO_HOSTS = new GatewayError(400, "BAD_REQUEST", "the request has more than one Host header");
+const TOO_MANY_HEADERS = new GatewayError(431, "HEADERS_TOO_LARGE", "the request has too many header fields");
 const NO_TARGET = new GatewayError(503, "NO_HEALTHY_UPSTREAM", "the service has no target that can take the request");
 const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
@@ -49,6 +52,8 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     let serviceName: string | null = null;
     const finish = (status: number, code: string | null) => deps.onFinish?.(routeName, serviceName, status, code, performance.now() - started);
     try {
+      if (req.rawHeaders.length > deps.maxHeaderCount * 2) throw TOO_MANY_HEADERS;
+      if (headers.host?.includes(",")) throw TWO_HOSTS;
       if (snapshot === null) throw NO_CONFIG;
       const url = req.url ?? "";
       const q = url.indexOf("?");
@@ -93,6 +98,7 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     } catch (error) {
       const e = error instanceof GatewayError ? error : new GatewayError(500, "GATEWAY_ERROR", "the gateway failed to handle the request");
       res.setHeader("x-request-id", requestId);
+      if (e.status === 400 || e.status === 431) res.setHeader("connection", "close"); // framing is not to be trusted
       sendError(res, e, requestId);
       finish(e.status, e.code);
     }

@@ -7,6 +7,7 @@ import { markWorkerStopped, recordHeartbeat } from "@bulwark/db/workers";
 import { ConfigWatcher, type WatcherState } from "./config-watcher";
 import { createHttpProxyForwarder } from "./forward-http-proxy";
 import type { GatewayOptions } from "./gateway-options";
+import { answerClientError } from "./answer-client-error";
 import { createRequestHandler } from "./handle-request";
 import type { DrainMessage, WorkerStatusMessage } from "./worker-messages";
 
@@ -68,20 +69,18 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     current: () => watcher.snapshot,
     forwarder,
     trustedProxies: new Set(options.trustedProxies),
+    maxHeaderCount: options.maxHeaderCount,
     draining: () => draining,
   });
-  const server = createServer({ insecureHTTPParser: false, requireHostHeader: true }, (req, res) => {
+  // Duplicate headers are joined, so two Host headers show up as one with a comma and are refused.
+  const server = createServer({ insecureHTTPParser: false, requireHostHeader: true, joinDuplicateHeaders: true, headersTimeout: options.headersTimeoutMs, requestTimeout: options.requestTimeoutMs, connectionsCheckingInterval: 1_000 }, (req, res) => {
     inFlight++;
     res.once("close", () => inFlight--);
     handler(req, res);
   });
   server.keepAliveTimeout = 65_000;
-  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable || err.code === "ECONNRESET") return socket.destroy();
-    const code = err.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
-    const body = JSON.stringify({ error: { code: code === 431 ? "HEADERS_TOO_LARGE" : "BAD_REQUEST", message: "the request could not be parsed" } });
-    socket.end(`HTTP/1.1 ${code} ${code === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-  });
+  server.maxHeadersCount = 0; // counted in the pipeline, which answers 431 rather than silently dropping headers
+  server.on("clientError", answerClientError);
 
   await watcher.start();
   report(watcher.state);

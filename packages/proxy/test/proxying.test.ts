@@ -66,7 +66,7 @@ beforeAll(async () => {
     ],
   });
   const { version } = await publishDraft(db, { author: "test" });
-  gateway = await startGateway({ databaseUrl: database.url, workers: 2, env: { GATEWAY_TRUSTED_PROXIES: "10.0.0.1" } });
+  gateway = await startGateway({ databaseUrl: database.url, workers: 2, env: { GATEWAY_TRUSTED_PROXIES: "10.0.0.1", GATEWAY_HEADERS_TIMEOUT_MS: "1000", GATEWAY_MAX_HEADERS: "50" } });
   await gateway.waitForVersion(version);
 });
 
@@ -183,6 +183,11 @@ describe("failures", () => {
     expect(await raw("GET /echo/x HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab")).toMatch(/^HTTP\/1\.1 400/);
     expect(await raw("GARBAGE\r\n\r\n")).toMatch(/^HTTP\/1\.1 400/);
     expect(await raw(`GET /echo/x HTTP/1.1\r\nHost: a\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431/);
+    const many = Array.from({ length: 60 }, (_, i) => `X-H${i}: ${i}\r\n`).join("");
+    expect(await raw(`GET /echo/many HTTP/1.1\r\nHost: a\r\n${many}\r\n`)).toMatch(/^HTTP\/1\.1 431[\s\S]*HEADERS_TOO_LARGE/);
+    expect(await raw("GET /echo/two-hosts HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")).toMatch(/^HTTP\/1\.1 400[\s\S]*BAD_REQUEST/);
+    expect(await raw("GET /echo/slow HTTP/1.1\r\nHost: a\r\nX-Slow: 1\r\n", 8000)).toMatch(/^HTTP\/1\.1 408/);
+    expect(echo.requests.some((r) => ["/many", "/two-hosts", "/slow"].includes(r.url))).toBe(false);
     const s = await gateway.status();
     expect(s.workers).toHaveLength(2);
     expect(gateway.process.exitCode).toBeNull();

@@ -5,6 +5,7 @@ import { useState, type FormEvent } from "react";
 import { DEFAULT_TIMEOUTS, HTTP_METHODS, PATH_TYPES, type HttpMethod, type PathType } from "@bulwark/config/schema";
 import { api, fieldMap, queryKeys, type Route, type Service } from "@/lib/api";
 import { DeleteButton, FieldMessage, FormBanner } from "@/components/form-bits";
+import { Notice, PageHead } from "@/components/page-head";
 
 interface RouteDraft {
   name: string;
@@ -124,21 +125,16 @@ export function RoutesClient({ initialRoutes, initialServices }: { initialRoutes
 
   return (
     <section>
-      <div className="page-head">
-        <div>
-          <h1>Routes</h1>
-          <p className="muted">Which requests go to which service. Changes are drafts until you publish.</p>
-        </div>
-        <button type="button" className="btn primary" data-testid="new-route" onClick={startCreate}>
-          New route
-        </button>
-      </div>
-
-      {notice && (
-        <div className={`banner ${notice.ok ? "ok" : "error"}`} role="status" data-testid="notice">
-          {notice.text}
-        </div>
-      )}
+      <PageHead
+        title="Routes"
+        description="Which requests go to which service. Changes are drafts until you publish."
+        action={
+          <button type="button" className="btn primary" data-testid="new-route" onClick={startCreate}>
+            New route
+          </button>
+        }
+      />
+      <Notice notice={notice} />
 
       {open && (
         <form className="card form" onSubmit={submit} data-testid="route-form" noValidate>

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, fieldMap, queryKeys, type Service } from "@/lib/api";
 import { DeleteButton, FieldMessage, FormBanner } from "@/components/form-bits";
+import { Notice, PageHead } from "@/components/page-head";
 
 interface TargetDraft {
   key: number;
@@ -81,21 +82,16 @@ export function ServicesClient({ initialServices }: { initialServices: Service[]
 
   return (
     <section>
-      <div className="page-head">
-        <div>
-          <h1>Services</h1>
-          <p className="muted">Upstream services and their weighted targets. Changes are drafts until you publish.</p>
-        </div>
-        <button type="button" className="btn primary" data-testid="new-service" onClick={startCreate}>
-          New service
-        </button>
-      </div>
-
-      {notice && (
-        <div className={`banner ${notice.ok ? "ok" : "error"}`} role="status" data-testid="notice">
-          {notice.text}
-        </div>
-      )}
+      <PageHead
+        title="Services"
+        description="Upstream services and their weighted targets. Changes are drafts until you publish."
+        action={
+          <button type="button" className="btn primary" data-testid="new-service" onClick={startCreate}>
+            New service
+          </button>
+        }
+      />
+      <Notice notice={notice} />
 
       {open && (
         <form className="card form" onSubmit={submit} data-testid="service-form" noValidate>

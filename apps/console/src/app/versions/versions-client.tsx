@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, formatTime, queryKeys, type ConfigChange, type VersionDetail, type VersionSummary } from "@/lib/api";
+import { PageHead } from "@/components/page-head";
 
 function Changes({ changes }: { changes: ConfigChange[] }) {
   if (!changes.length) return <span className="muted">no changes</span>;
@@ -29,12 +30,7 @@ export function VersionsClient({ initialVersions }: { initialVersions: VersionSu
 
   return (
     <section>
-      <div className="page-head">
-        <div>
-          <h1>Versions</h1>
-          <p className="muted">Every publish is an immutable version. Select one to see the exact config the workers load.</p>
-        </div>
-      </div>
+      <PageHead title="Versions" description="Every publish is an immutable version. Select one to see the exact config the workers load." />
       <div className={selected === null ? "" : "split"}>
         <div className="card table-card">
           <table className="table" data-testid="versions-table">

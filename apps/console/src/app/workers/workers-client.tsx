@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { api, formatTime, queryKeys, type WorkersView } from "@/lib/api";
+import { PageHead } from "@/components/page-head";
 
 const STATE_LABEL: Record<string, string> = {
   current: "current",
@@ -19,15 +20,15 @@ export function WorkersClient({ initial }: { initial: WorkersView }) {
   const troubled = live.filter((w) => w.state !== "current");
   return (
     <section>
-      <div className="page-head">
-        <div>
-          <h1>Workers</h1>
-          <p className="muted">
+      <PageHead
+        title="Workers"
+        description={
+          <>
             Gateway processes and the config version each one runs. Latest published version:{" "}
             <strong data-testid="workers-latest">{latestVersion === 0 ? "none" : `v${latestVersion}`}</strong>. Refreshes every 2 s.
-          </p>
-        </div>
-      </div>
+          </>
+        }
+      />
       {troubled.length > 0 ? (
         <div className="banner warn" role="alert" data-testid="workers-warning">
           <strong>

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type Db } from "@bulwark/db/client";
+import { publishDraft, replaceDraft } from "@bulwark/db/config-store";
+import { createTestDatabase, type TestDatabase } from "@bulwark/db/test-database";
+import { startGateway, startUpstream, type Upstream } from "./gateway-harness";
+
+let database: TestDatabase;
+let db: Db;
+let slow: Upstream;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = createDb(database.url);
+  slow = await startUpstream("slow", (_req, res) => {
+    setTimeout(() => res.end("done"), 700);
+    return true;
+  });
+  await replaceDraft(db, { services: [{ name: "slow", targets: [{ address: slow.address }] }], routes: [{ name: "slow", path: "/", service: "slow" }] });
+  await publishDraft(db, { author: "test" });
+});
+
+afterAll(async () => {
+  await slow?.close();
+  await db?.$disconnect();
+  await database?.close();
+});
+
+describe("SIGTERM", () => {
+  it("turns /readyz to 503, finishes every in-flight request, then exits", async () => {
+    const gateway = await startGateway({ databaseUrl: database.url, workers: 2 });
+    await gateway.waitForVersion(1);
+    const inFlight = Array.from({ length: 30 }, (_, i) =>
+      fetch(`${gateway.url}/r${i}`).then(
+        async (r) => `${r.status} ${await r.text()}`,
+        (e: Error) => `failed ${e.message}`,
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 200)); // all 30 are now waiting on the upstream
+    const exited = new Promise<number | null>((ok) => gateway.process.once("exit", (code) => ok(code)));
+    gateway.process.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 100));
+    const ready = await fetch(`${gateway.adminUrl}/readyz`).then((r) => r.status, () => "closed");
+    expect(ready).toBe(503);
+    expect(await Promise.all(inFlight)).toEqual(Array.from({ length: 30 }, () => "200 done"));
+    expect(await exited).toBe(0);
+    await gateway.stop();
+  });
+});
