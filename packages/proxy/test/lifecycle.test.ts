@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "@bulwark/db/client";
 import { publishDraft, replaceDraft } from "@bulwark/db/config-store";
 import { createTestDatabase, type TestDatabase } from "@bulwark/db/test-database";
-import { startGateway, startUpstream, type Upstream } from "./gateway-harness";
+import { eventually, startGateway, startUpstream, type Upstream } from "./gateway-harness";
 
 let database: TestDatabase;
 let db: Db;
@@ -25,7 +25,7 @@ afterAll(async () => {
   await database?.close();
 });
 
-describe("SIGTERM", () => {
+describe("gateway process lifecycle", () => {
   it("turns /readyz to 503, finishes every in-flight request, then exits", async () => {
     const gateway = await startGateway({ databaseUrl: database.url, workers: 2 });
     await gateway.waitForVersion(1);
@@ -43,6 +43,19 @@ describe("SIGTERM", () => {
     expect(ready).toBe(503);
     expect(await Promise.all(inFlight)).toEqual(Array.from({ length: 30 }, () => "200 done"));
     expect(await exited).toBe(0);
+    await gateway.stop();
+  });
+
+  it("forks a new worker when one dies, and keeps serving meanwhile", async () => {
+    const gateway = await startGateway({ databaseUrl: database.url, workers: 2 });
+    await gateway.waitForVersion(1);
+    const [victim] = (await gateway.status()).workers;
+    process.kill(victim.pid, "SIGKILL");
+    expect((await fetch(`${gateway.url}/still-up`)).status).toBe(200);
+    await eventually(async () => {
+      const s = await gateway.status();
+      return s.workers.length === 2 && s.workers.every((w) => w.pid !== victim.pid && w.ready);
+    }, "a replacement worker");
     await gateway.stop();
   });
 });
