@@ -27,7 +27,21 @@ describe("addresses", () => {
 
 describe("service schema", () => {
   it("fills defaults", () => {
-    expect(ServiceSchema.parse(service)).toEqual({ name: "catalog", description: "", targets: [{ address: "127.0.0.1:4001", weight: 100 }] });
+    expect(ServiceSchema.parse(service)).toEqual({
+      name: "catalog",
+      description: "",
+      targets: [{ address: "127.0.0.1:4001", weight: 100 }],
+      loadBalancing: { algorithm: "round-robin", hashOn: null },
+    });
+  });
+  it("checks the load-balancing settings against the algorithm", () => {
+    const lb = (loadBalancing: unknown) => ({ ...service, loadBalancing });
+    expect(ServiceSchema.safeParse(lb({ algorithm: "consistent-hash", hashOn: { source: "header", name: "x-student-id" } })).success).toBe(true);
+    expect(ServiceSchema.safeParse(lb({ algorithm: "consistent-hash", hashOn: { source: "ip" } })).success).toBe(true);
+    expect(errorsOf(ServiceSchema, lb({ algorithm: "consistent-hash" }))).toEqual([{ path: "loadBalancing.hashOn", message: "consistent-hash needs a header, cookie or ip to hash on" }]);
+    expect(errorsOf(ServiceSchema, lb({ algorithm: "consistent-hash", hashOn: { source: "cookie", name: "" } }))).toEqual([{ path: "loadBalancing.hashOn.name", message: "needs the cookie name to hash on" }]);
+    expect(errorsOf(ServiceSchema, lb({ algorithm: "least-requests", hashOn: { source: "ip" } }))).toEqual([{ path: "loadBalancing.hashOn", message: "is only used with consistent-hash" }]);
+    expect(errorsOf(ServiceSchema, lb({ algorithm: "random" }))[0].path).toBe("loadBalancing.algorithm");
   });
   it("names each bad field", () => {
     expect(errorsOf(ServiceSchema, { name: "Bad Name", targets: [{ address: "x" }, { address: "1.2.3.4:1", weight: -1 }] })).toEqual([

@@ -61,6 +61,40 @@ export const TargetSchema = z.object({
 });
 export type Target = z.infer<typeof TargetSchema>;
 
+export const LOAD_BALANCING_ALGORITHMS = ["round-robin", "least-requests", "consistent-hash", "latency-aware"] as const;
+export const HASH_SOURCES = ["header", "cookie", "ip"] as const;
+const HEADER_OR_COOKIE_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
+
+/**
+ * How a service spreads requests over its targets: weighted round-robin (nginx's smooth variant, the default as
+ * in Kong and APISIX), least outstanding requests (Envoy's LEAST_REQUEST), consistent hashing on a header,
+ * cookie or the client address (session affinity), or latency-aware (peak EWMA with two random choices, as in
+ * Linkerd), which moves traffic off a degrading target before it fails.
+ */
+export const LoadBalancingSchema = z
+  .object({
+    algorithm: z.enum(LOAD_BALANCING_ALGORITHMS, { error: `must be one of ${LOAD_BALANCING_ALGORITHMS.join(", ")}` }).default("round-robin"),
+    hashOn: z
+      .object({
+        source: z.enum(HASH_SOURCES, { error: "must be header, cookie or ip" }),
+        name: z.string().default(""),
+      })
+      .nullable()
+      .default(null),
+  })
+  .superRefine((lb, ctx) => {
+    if (lb.algorithm !== "consistent-hash") {
+      if (lb.hashOn !== null) ctx.addIssue({ code: "custom", path: ["hashOn"], message: "is only used with consistent-hash" });
+      return;
+    }
+    if (lb.hashOn === null) ctx.addIssue({ code: "custom", path: ["hashOn"], message: "consistent-hash needs a header, cookie or ip to hash on" });
+    else if (lb.hashOn.source !== "ip" && !HEADER_OR_COOKIE_NAME.test(lb.hashOn.name)) {
+      ctx.addIssue({ code: "custom", path: ["hashOn", "name"], message: `needs the ${lb.hashOn.source} name to hash on` });
+    }
+  });
+export type LoadBalancing = z.infer<typeof LoadBalancingSchema>;
+export const DEFAULT_LOAD_BALANCING: LoadBalancing = { algorithm: "round-robin", hashOn: null };
+
 export const ServiceSchema = z
   .object({
     name: NameSchema,
@@ -69,6 +103,7 @@ export const ServiceSchema = z
       .array(TargetSchema)
       .min(1, "a service needs at least one target")
       .max(64, "a service can have at most 64 targets"),
+    loadBalancing: LoadBalancingSchema.default(DEFAULT_LOAD_BALANCING),
   })
   .superRefine((service, ctx) => {
     const seen = new Set<string>();

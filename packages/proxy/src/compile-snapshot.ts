@@ -1,7 +1,7 @@
 import FindMyWay from "find-my-way";
 import { claimedPaths, HTTP_METHODS, parseAddress, type GatewayConfig, type Route, type Service, type Timeouts } from "@bulwark/config/schema";
 import { canonicalJson } from "@bulwark/config/hash";
-import { SmoothWeightedRoundRobin } from "./balancing/smooth-weighted-round-robin";
+import { createBalancer, type Balancer } from "./balancing/create-balancer";
 
 export interface UpstreamTarget {
   /** host:port as configured; the key for per-target runtime state. */
@@ -14,7 +14,7 @@ export interface UpstreamTarget {
 /** Per-service state that outlives snapshots: kept across reloads while the service's targets are unchanged. */
 export interface ServiceRuntime {
   readonly signature: string;
-  readonly balancer: SmoothWeightedRoundRobin;
+  readonly balancer: Balancer;
 }
 
 export interface CompiledService {
@@ -60,10 +60,10 @@ function compileService(service: Service, registry: RuntimeRegistry, used: Set<s
     if (typeof parsed === "string") throw new Error(`service ${service.name}: target ${t.address} ${parsed}`);
     return Object.freeze({ address: t.address, host: parsed.host, port: parsed.port, weight: t.weight });
   });
-  const signature = `${service.name} ${canonicalJson(service.targets)}`;
+  const signature = `${service.name} ${canonicalJson(service.targets)} ${canonicalJson(service.loadBalancing)}`;
   let runtime = registry.get(signature);
   if (!runtime) {
-    runtime = { signature, balancer: new SmoothWeightedRoundRobin(targets.map((t) => t.weight)) };
+    runtime = { signature, balancer: createBalancer(targets, service.loadBalancing) };
     registry.set(signature, runtime);
   }
   used.add(signature);

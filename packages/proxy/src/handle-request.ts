@@ -66,7 +66,8 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       const service = route.service;
       serviceName = service.name;
 
-      const index = service.runtime.balancer.pick();
+      const balancer = service.runtime.balancer;
+      const index = balancer.pick(req);
       if (index < 0) throw NO_TARGET;
       const target = service.targets[index];
 
@@ -92,6 +93,7 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       if (deps.draining()) res.setHeader("connection", "close");
 
       deps.forwarder.forward(req, res, target, route.timeouts, (error, status) => {
+        balancer.release(index, performance.now() - started);
         if (error) sendError(res, error, requestId as string);
         finish(error ? error.status : status, error ? error.code : null);
       });
