@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { HASH_SOURCES, LOAD_BALANCING_ALGORITHMS, type LoadBalancing } from "@bulwark/config/schema";
 import { api, fieldMap, queryKeys, type Service } from "@/lib/api";
 import { DeleteButton, FieldMessage, FormBanner } from "@/components/form-bits";
 import { Notice, PageHead } from "@/components/page-head";
@@ -15,22 +16,40 @@ interface ServiceDraft {
   name: string;
   description: string;
   targets: TargetDraft[];
+  algorithm: LoadBalancing["algorithm"];
+  hashSource: (typeof HASH_SOURCES)[number];
+  hashName: string;
 }
+
+const ALGORITHM_LABELS: Record<LoadBalancing["algorithm"], string> = {
+  "round-robin": "Weighted round-robin",
+  "least-requests": "Least outstanding requests",
+  "consistent-hash": "Consistent hash (session affinity)",
+  "latency-aware": "Latency-aware (peak EWMA)",
+};
 
 let nextKey = 1;
 const blankTarget = (): TargetDraft => ({ key: nextKey++, address: "", weight: "100" });
-const blank = (): ServiceDraft => ({ name: "", description: "", targets: [blankTarget()] });
+const blank = (): ServiceDraft => ({ name: "", description: "", targets: [blankTarget()], algorithm: "round-robin", hashSource: "header", hashName: "" });
 const fromService = (s: Service): ServiceDraft => ({
   name: s.name,
   description: s.description,
   targets: s.targets.map((t) => ({ key: nextKey++, address: t.address, weight: String(t.weight) })),
+  algorithm: s.loadBalancing?.algorithm ?? "round-robin",
+  hashSource: s.loadBalancing?.hashOn?.source ?? "header",
+  hashName: s.loadBalancing?.hashOn?.name ?? "",
 });
 const toBody = (d: ServiceDraft) => ({
   name: d.name.trim(),
   description: d.description,
   targets: d.targets.map((t) => ({ address: t.address.trim(), ...(t.weight.trim() === "" ? {} : { weight: Number(t.weight) }) })),
+  loadBalancing: {
+    algorithm: d.algorithm,
+    hashOn: d.algorithm === "consistent-hash" ? { source: d.hashSource, name: d.hashSource === "ip" ? "" : d.hashName.trim() } : null,
+  },
 });
-const isKnownPath = (p: string) => p === "name" || p === "description" || p === "targets" || /^targets\.\d+(\.(address|weight))?$/.test(p);
+const isKnownPath = (p: string) =>
+  p === "name" || p === "description" || p === "targets" || /^targets\.\d+(\.(address|weight))?$/.test(p) || /^loadBalancing(\.(algorithm|hashOn(\.name)?))?$/.test(p);
 
 export function ServicesClient({ initialServices }: { initialServices: Service[] }) {
   const queryClient = useQueryClient();
@@ -109,6 +128,39 @@ export function ServicesClient({ initialServices }: { initialServices: Service[]
               <FieldMessage id="description" message={errors.description} />
             </div>
           </div>
+          <div className="grid-3">
+            <div className="field">
+              <label htmlFor="service-algorithm">Load balancing</label>
+              <select id="service-algorithm" data-testid="service-algorithm" value={draft.algorithm} aria-invalid={!!errors["loadBalancing.algorithm"]} onChange={(e) => setDraft({ ...draft, algorithm: e.target.value as ServiceDraft["algorithm"] })}>
+                {LOAD_BALANCING_ALGORITHMS.map((a) => (
+                  <option key={a} value={a}>
+                    {ALGORITHM_LABELS[a]}
+                  </option>
+                ))}
+              </select>
+              <FieldMessage id="loadBalancing.algorithm" message={errors["loadBalancing.algorithm"] ?? errors.loadBalancing} />
+            </div>
+            {draft.algorithm === "consistent-hash" && (
+              <>
+                <div className="field">
+                  <label htmlFor="service-hash-source">Hash on</label>
+                  <select id="service-hash-source" data-testid="service-hash-source" value={draft.hashSource} aria-invalid={!!errors["loadBalancing.hashOn"]} onChange={(e) => setDraft({ ...draft, hashSource: e.target.value as ServiceDraft["hashSource"] })}>
+                    <option value="header">a request header</option>
+                    <option value="cookie">a cookie</option>
+                    <option value="ip">the client address</option>
+                  </select>
+                  <FieldMessage id="loadBalancing.hashOn" message={errors["loadBalancing.hashOn"]} />
+                </div>
+                {draft.hashSource !== "ip" && (
+                  <div className="field">
+                    <label htmlFor="service-hash-name">{draft.hashSource === "header" ? "Header name" : "Cookie name"}</label>
+                    <input id="service-hash-name" data-testid="service-hash-name" value={draft.hashName} placeholder={draft.hashSource === "header" ? "x-student-id" : "session"} aria-invalid={!!errors["loadBalancing.hashOn.name"]} onChange={(e) => setDraft({ ...draft, hashName: e.target.value })} />
+                    <FieldMessage id="loadBalancing.hashOn.name" message={errors["loadBalancing.hashOn.name"]} />
+                  </div>
+                )}
+              </>
+            )}
+          </div>
           <fieldset className="targets">
             <legend>Targets</legend>
             {draft.targets.map((t, i) => (
@@ -150,6 +202,7 @@ export function ServicesClient({ initialServices }: { initialServices: Service[]
             <tr>
               <th>Name</th>
               <th>Targets (weight)</th>
+              <th>Load balancing</th>
               <th>Description</th>
               <th className="actions-col">Actions</th>
             </tr>
@@ -157,7 +210,7 @@ export function ServicesClient({ initialServices }: { initialServices: Service[]
           <tbody>
             {services.data.length === 0 && (
               <tr>
-                <td colSpan={4} className="empty">
+                <td colSpan={5} className="empty">
                   No services yet. Create one to route traffic to it.
                 </td>
               </tr>
@@ -173,6 +226,14 @@ export function ServicesClient({ initialServices }: { initialServices: Service[]
                       </li>
                     ))}
                   </ul>
+                </td>
+                <td data-testid={`service-lb-${s.name}`}>
+                  {ALGORITHM_LABELS[s.loadBalancing?.algorithm ?? "round-robin"]}
+                  {s.loadBalancing?.hashOn && (
+                    <div className="muted small">
+                      on {s.loadBalancing.hashOn.source === "ip" ? "client address" : `${s.loadBalancing.hashOn.source} ${s.loadBalancing.hashOn.name}`}
+                    </div>
+                  )}
                 </td>
                 <td className="muted">{s.description || "—"}</td>
                 <td className="actions-col">
