@@ -32,7 +32,23 @@ describe("service schema", () => {
       description: "",
       targets: [{ address: "127.0.0.1:4001", weight: 100 }],
       loadBalancing: { algorithm: "round-robin", hashOn: null },
+      healthCheck: null,
+      outlierDetection: null,
     });
+  });
+  it("fills health-check and outlier defaults and checks their fields", () => {
+    const parsed = ServiceSchema.parse({ ...service, healthCheck: { path: "/health" }, outlierDetection: {} });
+    expect(parsed.healthCheck).toEqual({ path: "/health", intervalMs: 5000, timeoutMs: 2000, healthyThreshold: 2, unhealthyThreshold: 3, expectedStatuses: [200] });
+    expect(parsed.outlierDetection).toEqual({ consecutiveFailures: 5, baseEjectionMs: 30000, maxEjectionMs: 300000, maxEjectionPercent: 50 });
+    expect(errorsOf(ServiceSchema, { ...service, healthCheck: { path: "health", intervalMs: 5000, timeoutMs: 1000, expectedStatuses: [] } })).toEqual([
+      { path: "healthCheck.path", message: "must be a path starting with /" },
+      { path: "healthCheck.expectedStatuses", message: "needs at least one status" },
+    ]);
+    expect(errorsOf(ServiceSchema, { ...service, healthCheck: { path: "/h", intervalMs: 1000, timeoutMs: 1000 } })).toEqual([{ path: "healthCheck.timeoutMs", message: "must be shorter than intervalMs" }]);
+    expect(errorsOf(ServiceSchema, { ...service, outlierDetection: { consecutiveFailures: 0, maxEjectionPercent: 120 } })).toEqual([
+      { path: "outlierDetection.consecutiveFailures", message: "must be at least 1" },
+      { path: "outlierDetection.maxEjectionPercent", message: "must be 0 to 100" },
+    ]);
   });
   it("checks the load-balancing settings against the algorithm", () => {
     const lb = (loadBalancing: unknown) => ({ ...service, loadBalancing });

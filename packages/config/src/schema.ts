@@ -95,6 +95,46 @@ export const LoadBalancingSchema = z
 export type LoadBalancing = z.infer<typeof LoadBalancingSchema>;
 export const DEFAULT_LOAD_BALANCING: LoadBalancing = { algorithm: "round-robin", hashOn: null };
 
+const ms = (min: number, max: number, fallback: number) =>
+  z.number({ error: "must be a number" }).int("must be a whole number").min(min, `must be at least ${min} ms`).max(max, `must be at most ${max} ms`).default(fallback);
+const count = (min: number, max: number, fallback: number) =>
+  z.number({ error: "must be a number" }).int("must be a whole number").min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).default(fallback);
+
+/**
+ * Active health checks: GET `path` on every target every `intervalMs`. Each gateway host's cluster primary runs
+ * them once for all its workers, so adding workers does not add probe traffic.
+ */
+export const HealthCheckSchema = z
+  .object({
+    path: z.string({ error: "is required" }).regex(/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/, "must be a path starting with /"),
+    intervalMs: ms(500, 300_000, 5_000),
+    timeoutMs: ms(100, 60_000, 2_000),
+    healthyThreshold: count(1, 10, 2),
+    unhealthyThreshold: count(1, 10, 3),
+    expectedStatuses: z
+      .array(z.number({ error: "must be a number" }).int("must be a whole number").min(100, "must be an HTTP status").max(599, "must be an HTTP status"))
+      .min(1, "needs at least one status")
+      .max(20, "at most 20 statuses")
+      .default([200]),
+  })
+  .superRefine((h, ctx) => {
+    if (h.timeoutMs >= h.intervalMs) ctx.addIssue({ code: "custom", path: ["timeoutMs"], message: "must be shorter than intervalMs" });
+  });
+export type HealthCheck = z.infer<typeof HealthCheckSchema>;
+
+/**
+ * Passive outlier ejection (Envoy's): `consecutiveFailures` upstream 5xx answers or connection failures in a row
+ * eject a target for baseEjectionMs times the number of its ejections (at most maxEjectionMs), never more than
+ * maxEjectionPercent of the service's targets at once. Errors the gateway made itself do not count.
+ */
+export const OutlierDetectionSchema = z.object({
+  consecutiveFailures: count(1, 1000, 5),
+  baseEjectionMs: ms(100, 3_600_000, 30_000),
+  maxEjectionMs: ms(100, 3_600_000, 300_000),
+  maxEjectionPercent: z.number({ error: "must be a number" }).min(0, "must be 0 to 100").max(100, "must be 0 to 100").default(50),
+});
+export type OutlierDetection = z.infer<typeof OutlierDetectionSchema>;
+
 export const ServiceSchema = z
   .object({
     name: NameSchema,
@@ -104,6 +144,9 @@ export const ServiceSchema = z
       .min(1, "a service needs at least one target")
       .max(64, "a service can have at most 64 targets"),
     loadBalancing: LoadBalancingSchema.default(DEFAULT_LOAD_BALANCING),
+    /** Off unless configured, as in Kong. */
+    healthCheck: HealthCheckSchema.nullable().default(null),
+    outlierDetection: OutlierDetectionSchema.nullable().default(null),
   })
   .superRefine((service, ctx) => {
     const seen = new Set<string>();

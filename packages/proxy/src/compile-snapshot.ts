@@ -2,6 +2,8 @@ import FindMyWay from "find-my-way";
 import { claimedPaths, HTTP_METHODS, parseAddress, type GatewayConfig, type Route, type Service, type Timeouts } from "@bulwark/config/schema";
 import { canonicalJson } from "@bulwark/config/hash";
 import { createBalancer, type Balancer } from "./balancing/create-balancer";
+import { OutlierDetector } from "./resilience/outlier-detector";
+import { ActiveHealth } from "./target-health";
 
 export interface UpstreamTarget {
   /** host:port as configured; the key for per-target runtime state. */
@@ -15,6 +17,8 @@ export interface UpstreamTarget {
 export interface ServiceRuntime {
   readonly signature: string;
   readonly balancer: Balancer;
+  /** Feeds passive outlier ejection: did the request sent to target `index` fail upstream? */
+  report(index: number, failed: boolean): void;
 }
 
 export interface CompiledService {
@@ -54,16 +58,25 @@ function literalPrefix(route: Route): string {
   return route.path.length > 1 && route.path.endsWith("/") ? route.path.slice(0, -1) : route.path;
 }
 
-function compileService(service: Service, registry: RuntimeRegistry, used: Set<string>): CompiledService {
+function compileService(service: Service, registry: RuntimeRegistry, used: Set<string>, health: ActiveHealth): CompiledService {
   const targets = service.targets.map((t): UpstreamTarget => {
     const parsed = parseAddress(t.address);
     if (typeof parsed === "string") throw new Error(`service ${service.name}: target ${t.address} ${parsed}`);
     return Object.freeze({ address: t.address, host: parsed.host, port: parsed.port, weight: t.weight });
   });
-  const signature = `${service.name} ${canonicalJson(service.targets)} ${canonicalJson(service.loadBalancing)}`;
+  const signature = canonicalJson(service);
   let runtime = registry.get(signature);
   if (!runtime) {
-    runtime = { signature, balancer: createBalancer(targets, service.loadBalancing) };
+    const od = service.outlierDetection;
+    const outliers = od
+      ? new OutlierDetector({ consecutiveFailures: od.consecutiveFailures, baseEjectionMs: od.baseEjectionMs, maxEjectionMs: od.maxEjectionMs, maxEjectionPercent: od.maxEjectionPercent / 100 }, () => targets.length)
+      : null;
+    const keys = targets.map((t) => ActiveHealth.key(service.name, t.address));
+    const usable = outliers ? (i: number) => health.isUp(keys[i]) && !outliers.isEjected(targets[i].address) : (i: number) => health.isUp(keys[i]);
+    const report = outliers
+      ? (i: number, failed: boolean) => (failed ? outliers.recordFailure(targets[i].address) : outliers.recordSuccess(targets[i].address))
+      : () => {};
+    runtime = { signature, balancer: createBalancer(targets, service.loadBalancing, usable), report };
     registry.set(signature, runtime);
   }
   used.add(signature);
@@ -82,10 +95,15 @@ const noop = () => {};
  * Compiles a parsed config into an immutable snapshot: one radix router (find-my-way) whose stores are the
  * compiled routes, with everything a request needs precomputed. Throws when the config cannot be compiled.
  */
-export function compileSnapshot(config: GatewayConfig, meta: { version: number; hash: string }, registry: RuntimeRegistry = new Map()): Snapshot {
+export function compileSnapshot(
+  config: GatewayConfig,
+  meta: { version: number; hash: string },
+  registry: RuntimeRegistry = new Map(),
+  health: ActiveHealth = new ActiveHealth(),
+): Snapshot {
   const used = new Set<string>();
   const services = new Map<string, CompiledService>();
-  for (const s of config.services) services.set(s.name, compileService(s, registry, used));
+  for (const s of config.services) services.set(s.name, compileService(s, registry, used, health));
   const router = FindMyWay({ caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 1000 });
   for (const r of config.routes) {
     const service = services.get(r.service);

@@ -5,6 +5,8 @@ import { formatIssues } from "@bulwark/config/errors";
 import type { Db } from "@bulwark/db/client";
 import { CONFIG_CHANNEL, getLatestVersion, getLatestVersionNumber } from "@bulwark/db/config-store";
 import { compileSnapshot, type RuntimeRegistry, type Snapshot } from "./compile-snapshot";
+import type { ActiveHealth } from "./target-health";
+import type { GatewayConfig } from "@bulwark/config/schema";
 import { readLastKnownGood, writeLastKnownGood, type StoredVersion } from "./last-known-good";
 
 export interface WatcherState {
@@ -23,8 +25,10 @@ export interface ConfigWatcherOptions {
   stateDir: string;
   pollMs: number;
   log: Logger;
-  /** Called after every apply or refusal. */
-  onChange(state: WatcherState, snapshot: Snapshot | null): void;
+  /** Health verdicts from the primary's active checks; compiled routes consult it. */
+  health: ActiveHealth;
+  /** Called after every apply or refusal; `config` is the applied config (null on a refusal). */
+  onChange(state: WatcherState, snapshot: Snapshot | null, config: GatewayConfig | null): void;
 }
 
 /**
@@ -97,18 +101,20 @@ export class ConfigWatcher {
 
   private apply(v: StoredVersion, source: "database" | "last-known-good"): void {
     let snapshot: Snapshot;
+    let config: GatewayConfig;
     try {
       const parsed = GatewayConfigSchema.safeParse(v.config);
       if (!parsed.success) {
         const first = formatIssues(parsed.error).slice(0, 3).map((f) => `${f.path}: ${f.message}`);
         throw new Error(`invalid config: ${first.join("; ")}`);
       }
-      snapshot = compileSnapshot(parsed.data, { version: v.version, hash: v.hash }, this.registry);
+      config = parsed.data;
+      snapshot = compileSnapshot(config, { version: v.version, hash: v.hash }, this.registry, this.options.health);
     } catch (error) {
       this.state.rejectedVersion = v.version;
       this.state.lastError = `version ${v.version} refused: ${(error as Error).message}`;
       this.options.log.error({ version: v.version, err: (error as Error).message }, "config version refused; keeping the running version");
-      this.options.onChange(this.state, this.snapshot);
+      this.options.onChange(this.state, this.snapshot, null);
       return;
     }
     this.snapshot = snapshot;
@@ -121,7 +127,7 @@ export class ConfigWatcher {
       }
     }
     this.options.log.info({ version: v.version, routes: snapshot.routeCount, source }, "config version applied");
-    this.options.onChange(this.state, snapshot);
+    this.options.onChange(this.state, snapshot, config);
   }
 
   private listen(): void {

@@ -92,8 +92,11 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       res.setHeader("x-request-id", requestId);
       if (deps.draining()) res.setHeader("connection", "close");
 
+      const runtime = service.runtime;
       deps.forwarder.forward(req, res, target, route.timeouts, (error, status) => {
         balancer.release(index, performance.now() - started);
+        // Upstream 5xx and connection failures count against the target; a client hanging up does not.
+        if (status !== 499) runtime.report(index, error !== null ? error.code.startsWith("UPSTREAM_") : status >= 500);
         if (error) sendError(res, error, requestId as string);
         finish(error ? error.status : status, error ? error.code : null);
       });

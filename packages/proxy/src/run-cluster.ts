@@ -3,7 +3,8 @@ import { createServer, type Server } from "node:http";
 import pino from "pino";
 import type { GatewayOptions } from "./gateway-options";
 import { runWorker } from "./run-worker";
-import type { WorkerStatusMessage } from "./worker-messages";
+import { ActiveHealthChecker } from "./active-health-checker";
+import type { HealthTargetsMessage, WorkerStatusMessage } from "./worker-messages";
 
 /** Node's lenient parser accepts requests that smuggling attacks rely on: never run the gateway with it. */
 export function insecureParserEnabled(): boolean {
@@ -25,10 +26,17 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
   let draining = false;
   let restarts = 0;
 
+  const checker = new ActiveHealthChecker((m) => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.send(m);
+  }, log);
   const fork = () => {
     const worker = cluster.fork();
-    worker.on("message", (m: WorkerStatusMessage) => {
+    worker.on("online", () => {
+      for (const m of checker.downTargets()) worker.send(m);
+    });
+    worker.on("message", (m: WorkerStatusMessage | HealthTargetsMessage) => {
       if (m?.type === "bulwark:status") statuses.set(worker.id, m);
+      else if (m?.type === "bulwark:health-targets") checker.update(m);
     });
   };
   cluster.on("exit", (worker: Worker, code, signal) => {
@@ -42,7 +50,7 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
 
   const admin = startAdmin(options.adminPort, () => {
     const workers = [...statuses.values()];
-    return { ready: !draining && workers.some((w) => w.ready), draining, workers };
+    return { ready: !draining && workers.some((w) => w.ready), draining, workers, targets: checker.status() };
   });
   log.info({ port: options.port, adminPort: options.adminPort, workers: options.workers }, "gateway starting");
 
@@ -54,6 +62,7 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
     const deadline = Date.now() + options.drainMs + 3_000;
     while (Object.keys(cluster.workers ?? {}).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGKILL");
+    checker.stop();
     admin.close();
     process.exit(0);
   };
@@ -61,7 +70,15 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
   process.on("SIGINT", () => void shutdown("SIGINT"));
 }
 
-function startAdmin(port: number, status: () => { ready: boolean; draining: boolean; workers: WorkerStatusMessage[] }): Server {
+interface AdminStatus {
+  ready: boolean;
+  draining: boolean;
+  workers: WorkerStatusMessage[];
+  /** Actively health-checked targets and their state. */
+  targets: { service: string; address: string; healthy: boolean }[];
+}
+
+function startAdmin(port: number, status: () => AdminStatus): Server {
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?", 1)[0];
     const send = (code: number, body: unknown) => {

@@ -9,7 +9,8 @@ import { createHttpProxyForwarder } from "./forward-http-proxy";
 import type { GatewayOptions } from "./gateway-options";
 import { answerClientError } from "./answer-client-error";
 import { createRequestHandler } from "./handle-request";
-import type { DrainMessage, WorkerStatusMessage } from "./worker-messages";
+import { ActiveHealth } from "./target-health";
+import type { DrainMessage, HealthTargetsMessage, HealthVerdictMessage, WorkerStatusMessage } from "./worker-messages";
 
 /**
  * One worker process: loads and watches the config, serves the gateway port (shared through node:cluster),
@@ -52,15 +53,26 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
       lastError: watcher.state.lastError,
     }).catch((error) => log.debug({ err: (error as Error).message }, "heartbeat failed; database away?"));
 
+  const health = new ActiveHealth();
+  // Registered first: the primary sends the targets already down as soon as this worker is online.
+  process.on("message", (m: HealthVerdictMessage) => {
+    if (m?.type === "bulwark:health") health.set(m.service, m.address, m.healthy);
+  });
   const watcher = new ConfigWatcher({
     db,
     databaseUrl: options.databaseUrl,
     stateDir: options.stateDir,
     pollMs: options.pollMs,
     log,
-    onChange: (state) => {
+    health,
+    onChange: (state, _snapshot, config) => {
       report(state);
       void heartbeat();
+      if (config && state.version !== null) {
+        const checks = config.services.flatMap((s) => (s.healthCheck ? s.targets.map((t) => ({ service: s.name, address: t.address, check: s.healthCheck! })) : []));
+        const message: HealthTargetsMessage = { type: "bulwark:health-targets", version: state.version, checks };
+        process.send?.(message);
+      }
     },
   });
 

@@ -16,3 +16,18 @@ export interface WorkerStatusMessage {
 export interface DrainMessage {
   type: "bulwark:drain";
 }
+
+/** A worker tells the primary which targets to check, for the version it just applied. */
+export interface HealthTargetsMessage {
+  type: "bulwark:health-targets";
+  version: number;
+  checks: { service: string; address: string; check: import("@bulwark/config/schema").HealthCheck }[];
+}
+
+/** The primary tells every worker a target's health changed (and, to a new worker, every target that is down). */
+export interface HealthVerdictMessage {
+  type: "bulwark:health";
+  service: string;
+  address: string;
+  healthy: boolean;
+}

@@ -41,7 +41,7 @@ describe("createBalancer", () => {
 
   it("latency-aware moves traffic away from a slow target", () => {
     let r = 0;
-    const b = createBalancer(targets, { algorithm: "latency-aware", hashOn: null }, () => ((r = (r * 7 + 3) % 10) / 10));
+    const b = createBalancer(targets, { algorithm: "latency-aware", hashOn: null }, () => true, () => ((r = (r * 7 + 3) % 10) / 10));
     for (let i = 0; i < 30; i++) {
       const t = b.pick(req());
       b.release(t, t === 2 ? 800 : 5);

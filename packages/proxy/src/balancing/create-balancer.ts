@@ -35,8 +35,17 @@ function keyReader(hashOn: NonNullable<LoadBalancing["hashOn"]>): (req: Incoming
   };
 }
 
-/** Builds the balancer a service's settings ask for, at compile time: the request path pays for nothing else. */
-export function createBalancer(targets: readonly { address: string; weight: number }[], lb: LoadBalancing, random: () => number = Math.random, now: () => number = Date.now): Balancer {
+/**
+ * Builds the balancer a service's settings ask for, at compile time: the request path pays for nothing else.
+ * `usable` says whether a target may take traffic now (active health, outlier ejection).
+ */
+export function createBalancer(
+  targets: readonly { address: string; weight: number }[],
+  lb: LoadBalancing,
+  usable: (index: number) => boolean = () => true,
+  random: () => number = Math.random,
+  now: () => number = Date.now,
+): Balancer {
   const weights = targets.map((t) => t.weight);
   const live = targets.map((_, i) => i).filter((i) => weights[i] > 0);
   const roundRobin = new SmoothWeightedRoundRobin(weights);
@@ -52,6 +61,7 @@ export function createBalancer(targets: readonly { address: string; weight: numb
           start = (start + 1) % Math.max(1, live.length);
           for (let k = 0; k < live.length; k++) {
             const i = live[(start + k) % live.length];
+            if (!usable(i)) continue;
             const load = (outstanding[i] + 1) / weights[i];
             if (load < bestLoad) {
               best = i;
@@ -72,7 +82,7 @@ export function createBalancer(targets: readonly { address: string; weight: numb
       return {
         pick(req) {
           const key = readKey(req);
-          return key === undefined || key === "" ? roundRobin.pick() : (ring.pick(key) ?? -1);
+          return key === undefined || key === "" ? roundRobin.pick(usable) : (ring.pick(key, usable) ?? -1);
         },
         release: noop,
       };
@@ -82,7 +92,12 @@ export function createBalancer(targets: readonly { address: string; weight: numb
       const load = (i: number) => ewma[i].load() / weights[i];
       return {
         pick() {
-          const i = pickTwoChoices(live, load, random);
+          let i = pickTwoChoices(live, load, random);
+          if (i !== undefined && !usable(i)) {
+            // Rare: a chosen target is down; take the least loaded of the ones that are up.
+            i = undefined;
+            for (const j of live) if (usable(j) && (i === undefined || load(j) < load(i))) i = j;
+          }
           if (i === undefined) return -1;
           ewma[i].outstanding++;
           return i;
@@ -95,6 +110,6 @@ export function createBalancer(targets: readonly { address: string; weight: numb
       };
     }
     default:
-      return { pick: () => roundRobin.pick(), release: noop };
+      return { pick: () => roundRobin.pick(usable), release: noop };
   }
 }
