@@ -12,6 +12,8 @@ export interface GatewayOptions {
   heartbeatMs: number;
   trustedProxies: string[];
   drainMs: number;
+  /** After SIGTERM, how long /readyz is 503 while the gateway still accepts, before it stops accepting. */
+  drainDelayMs: number;
   /** Slow clients: time to send all headers, and the whole request (408). */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
@@ -42,6 +44,7 @@ export function readGatewayOptions(env: NodeJS.ProcessEnv = process.env): Gatewa
     heartbeatMs: int(env, "GATEWAY_HEARTBEAT_MS", 5000, 100, 3_600_000),
     trustedProxies: (env.GATEWAY_TRUSTED_PROXIES ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     drainMs: int(env, "GATEWAY_DRAIN_MS", 10_000, 0, 600_000),
+    drainDelayMs: int(env, "GATEWAY_DRAIN_DELAY_MS", 1_000, 0, 60_000),
     headersTimeoutMs: int(env, "GATEWAY_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000),
     requestTimeoutMs: int(env, "GATEWAY_REQUEST_TIMEOUT_MS", 60_000, 100, 3_600_000),
     maxHeaderCount: int(env, "GATEWAY_MAX_HEADERS", 100, 1, 10_000),

@@ -22,6 +22,9 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
   if (!cluster.isPrimary) return runWorker(options);
 
   const log = pino({ level: options.logLevel, base: { role: "primary" } });
+  // Workers accept from the shared socket themselves: a connection can never be handed to a worker that just
+  // died (it would hang); one accepted by a worker that dies is reset by the kernel, so the client knows.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   const statuses = new Map<number, WorkerStatusMessage>();
   let draining = false;
   let restarts = 0;
@@ -57,7 +60,9 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
   const shutdown = async (signal: string) => {
     if (draining) return;
     draining = true;
-    log.info({ signal }, "draining");
+    log.info({ signal, delayMs: options.drainDelayMs }, "draining: /readyz is 503, still accepting until the load balancer notices");
+    // Keep accepting for a moment: connections already on their way (or queued in the kernel) are served, not reset.
+    await new Promise((r) => setTimeout(r, options.drainDelayMs));
     for (const w of Object.values(cluster.workers ?? {})) w?.send({ type: "bulwark:drain" });
     const deadline = Date.now() + options.drainMs + 3_000;
     while (Object.keys(cluster.workers ?? {}).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

@@ -32,7 +32,7 @@ describe("gateway process lifecycle", () => {
     const inFlight = Array.from({ length: 30 }, (_, i) =>
       fetch(`${gateway.url}/r${i}`).then(
         async (r) => `${r.status} ${await r.text()}`,
-        (e: Error) => `failed ${e.message}`,
+        (e: Error) => `failed ${e.message} ${(e as { cause?: Error }).cause?.message ?? ""}`,
       ),
     );
     await new Promise((r) => setTimeout(r, 200)); // all 30 are now waiting on the upstream
@@ -51,7 +51,7 @@ describe("gateway process lifecycle", () => {
     await gateway.waitForVersion(1);
     const [victim] = (await gateway.status()).workers;
     process.kill(victim.pid, "SIGKILL");
-    expect((await fetch(`${gateway.url}/still-up`)).status).toBe(200);
+    for (let i = 0; i < 10; i++) expect((await fetch(`${gateway.url}/still-up`, { headers: { connection: "close" } })).status).toBe(200);
     await eventually(async () => {
       const s = await gateway.status();
       return s.workers.length === 2 && s.workers.every((w) => w.pid !== victim.pid && w.ready);
