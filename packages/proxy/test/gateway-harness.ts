@@ -7,6 +7,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 
 const REPO = resolve(import.meta.dirname, "../../..");
 
+// A test that fails or times out must not leave gateways behind to load the machine.
+const children = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const c of children) c.kill("SIGKILL");
+});
+
 export interface WorkerStatus {
   id: string;
   pid: number;
@@ -52,6 +58,8 @@ export async function startGateway(options: { databaseUrl: string; workers?: num
       ...options.env,
     },
   });
+  children.add(proc);
+  proc.once("exit", () => children.delete(proc));
   const collect = (c: Buffer) => {
     output = (output + c.toString("utf8")).slice(-20_000);
   };

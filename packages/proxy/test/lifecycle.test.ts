@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "@bulwark/db/client";
 import { publishDraft, replaceDraft } from "@bulwark/db/config-store";
 import { createTestDatabase, type TestDatabase } from "@bulwark/db/test-database";
-import { eventually, startGateway, startUpstream, type Upstream } from "./gateway-harness";
+import { eventually, startGateway, startUpstream, type Gateway, type Upstream } from "./gateway-harness";
 
 let database: TestDatabase;
 let db: Db;
 let slow: Upstream;
+const gateways: Gateway[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -20,6 +21,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const g of gateways) await g.stop();
   await slow?.close();
   await db?.$disconnect();
   await database?.close();
@@ -28,6 +30,7 @@ afterAll(async () => {
 describe("gateway process lifecycle", () => {
   it("turns /readyz to 503, finishes every in-flight request, then exits", async () => {
     const gateway = await startGateway({ databaseUrl: database.url, workers: 2 });
+    gateways.push(gateway);
     await gateway.waitForVersion(1);
     const inFlight = Array.from({ length: 30 }, (_, i) =>
       fetch(`${gateway.url}/r${i}`).then(
@@ -48,6 +51,7 @@ describe("gateway process lifecycle", () => {
 
   it("forks a new worker when one dies, and keeps serving meanwhile", async () => {
     const gateway = await startGateway({ databaseUrl: database.url, workers: 2 });
+    gateways.push(gateway);
     await gateway.waitForVersion(1);
     const [victim] = (await gateway.status()).workers;
     process.kill(victim.pid, "SIGKILL");
