@@ -1,9 +1,9 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useQuery } from "@tanstack/react-query";
 import { DEFAULT_TIMEOUTS, HTTP_METHODS, PATH_TYPES, type HttpMethod, type PathType } from "@bulwark/config/schema";
-import { api, fieldMap, queryKeys, type Route, type Service } from "@/lib/api";
+import { api, queryKeys, type Route, type Service } from "@/lib/api";
+import { useEntityEditor } from "@/lib/use-entity-editor";
 import { DeleteButton, FieldMessage, FormBanner } from "@/components/form-bits";
 import { Notice, PageHead } from "@/components/page-head";
 
@@ -72,54 +72,17 @@ const collect = (errors: Record<string, string>, base: string) =>
     .join("; ") || undefined;
 
 export function RoutesClient({ initialRoutes, initialServices }: { initialRoutes: Route[]; initialServices: Service[] }) {
-  const queryClient = useQueryClient();
   const routes = useQuery({ queryKey: queryKeys.routes, queryFn: () => api<Route[]>("/routes"), initialData: initialRoutes });
   const services = useQuery({ queryKey: queryKeys.services, queryFn: () => api<Service[]>("/services"), initialData: initialServices });
-  const [editing, setEditing] = useState<string | null>(null);
-  const [open, setOpen] = useState(false);
-  const [draft, setDraft] = useState<RouteDraft>(() => blank());
-  const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
-
-  const invalidate = () => Promise.all([queryClient.invalidateQueries({ queryKey: queryKeys.routes }), queryClient.invalidateQueries({ queryKey: queryKeys.draft })]);
-  const save = useMutation({
-    mutationFn: (d: RouteDraft) =>
-      editing === null ? api<Route>("/routes", { method: "POST", body: toBody(d) }) : api<Route>(`/routes/${encodeURIComponent(editing)}`, { method: "PUT", body: toBody(d) }),
-    onSuccess: async (r) => {
-      setNotice({ ok: true, text: `Saved route ${r.name}. Publish to make it live.` });
-      setOpen(false);
-      setEditing(null);
-      await invalidate();
-    },
+  const { editing, open, draft, setDraft, notice, save, remove, errors, startCreate, startEdit, submit, cancel } = useEntityEditor<Route, RouteDraft>({
+    kind: "routes",
+    label: "route",
+    blank: () => blank(services.data[0]?.name ?? ""),
+    fromEntity: fromRoute,
+    toBody,
   });
-  const remove = useMutation({
-    mutationFn: (name: string) => api<void>(`/routes/${encodeURIComponent(name)}`, { method: "DELETE" }),
-    onSuccess: async (_, name) => {
-      setNotice({ ok: true, text: `Deleted route ${name}. Publish to make it live.` });
-      await invalidate();
-    },
-    onError: (e) => setNotice({ ok: false, text: e.message }),
-  });
-
-  const errors = fieldMap(save.error);
   const set = (patch: Partial<RouteDraft>) => setDraft((d) => ({ ...d, ...patch }));
-  const startCreate = () => {
-    save.reset();
-    setEditing(null);
-    setDraft(blank(services.data[0]?.name ?? ""));
-    setOpen(true);
-  };
-  const startEdit = (r: Route) => {
-    save.reset();
-    setEditing(r.name);
-    setDraft(fromRoute(r));
-    setOpen(true);
-  };
   const toggleMethod = (m: HttpMethod) => set({ methods: draft.methods.includes(m) ? draft.methods.filter((x) => x !== m) : [...draft.methods, m] });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    setNotice(null);
-    save.mutate(draft);
-  };
   const serviceNames = services.data.map((s) => s.name);
   const serviceMissing = draft.service !== "" && !serviceNames.includes(draft.service);
 
@@ -214,7 +177,7 @@ export function RoutesClient({ initialRoutes, initialServices }: { initialRoutes
             <button type="submit" className="btn primary" data-testid="route-save" disabled={save.isPending}>
               {save.isPending ? "Saving…" : editing === null ? "Create route" : "Save changes"}
             </button>
-            <button type="button" className="btn ghost" onClick={() => { setOpen(false); save.reset(); }}>
+            <button type="button" className="btn ghost" onClick={cancel}>
               Cancel
             </button>
           </div>
