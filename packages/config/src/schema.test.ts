@@ -34,6 +34,7 @@ describe("service schema", () => {
       loadBalancing: { algorithm: "round-robin", hashOn: null },
       healthCheck: null,
       outlierDetection: null,
+      circuitBreaker: null,
     });
   });
   it("fills health-check and outlier defaults and checks their fields", () => {

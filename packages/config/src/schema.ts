@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { CircuitBreakerSchema, count, DEFAULT_RETRIES, FallbackSchema, FaultsSchema, ms, PrioritySchema, RateLimitSchema, RetriesSchema, TrafficSplitSchema } from "./policies";
+
+export * from "./policies";
 
 /**
  * The gateway config: one source of truth for the console, the admin API and every worker.
@@ -95,10 +98,6 @@ export const LoadBalancingSchema = z
 export type LoadBalancing = z.infer<typeof LoadBalancingSchema>;
 export const DEFAULT_LOAD_BALANCING: LoadBalancing = { algorithm: "round-robin", hashOn: null };
 
-const ms = (min: number, max: number, fallback: number) =>
-  z.number({ error: "must be a number" }).int("must be a whole number").min(min, `must be at least ${min} ms`).max(max, `must be at most ${max} ms`).default(fallback);
-const count = (min: number, max: number, fallback: number) =>
-  z.number({ error: "must be a number" }).int("must be a whole number").min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).default(fallback);
 
 /**
  * Active health checks: GET `path` on every target every `intervalMs`. Each gateway host's cluster primary runs
@@ -147,6 +146,7 @@ export const ServiceSchema = z
     /** Off unless configured, as in Kong. */
     healthCheck: HealthCheckSchema.nullable().default(null),
     outlierDetection: OutlierDetectionSchema.nullable().default(null),
+    circuitBreaker: CircuitBreakerSchema.nullable().default(null),
   })
   .superRefine((service, ctx) => {
     const seen = new Set<string>();
@@ -211,6 +211,15 @@ export const RouteSchema = z
     service: NameSchema,
     stripPrefix: z.boolean({ error: "must be true or false" }).default(false),
     timeouts: TimeoutsSchema.default(DEFAULT_TIMEOUTS),
+    /** Shedding order under overload: low first, critical last. */
+    priority: PrioritySchema.default("normal"),
+    retries: RetriesSchema.default(DEFAULT_RETRIES),
+    fallback: FallbackSchema.nullable().default(null),
+    rateLimit: RateLimitSchema.nullable().default(null),
+    split: TrafficSplitSchema.nullable().default(null),
+    faults: FaultsSchema.nullable().default(null),
+    /** Larger request bodies get 413 (null: no limit). */
+    maxBodyBytes: z.number({ error: "must be a number" }).int("must be a whole number").min(0, "must be 0 or more").max(10 * 1024 ** 3, "must be at most 10 GiB").nullable().default(null),
   })
   .superRefine((route, ctx) => {
     if (route.pathType !== "template" && /[:*]/.test(route.path)) {
@@ -265,6 +274,10 @@ export const GatewayConfigSchema = z
       if (routeNames.has(r.name)) ctx.addIssue({ code: "custom", path: ["routes", i, "name"], message: `a route named ${r.name} already exists` });
       routeNames.add(r.name);
       if (!services.has(r.service)) ctx.addIssue({ code: "custom", path: ["routes", i, "service"], message: `refers to service ${r.service}, which does not exist` });
+      if (r.split) {
+        if (!services.has(r.split.service)) ctx.addIssue({ code: "custom", path: ["routes", i, "split", "service"], message: `refers to service ${r.split.service}, which does not exist` });
+        else if (r.split.service === r.service) ctx.addIssue({ code: "custom", path: ["routes", i, "split", "service"], message: "must differ from the route's own service" });
+      }
       const hosts = r.hosts.length ? r.hosts : ["*"];
       const methods = r.methods.length ? r.methods : HTTP_METHODS;
       let reported = false;
