@@ -5,7 +5,7 @@ import { formatIssues } from "@bulwark/config/errors";
 import type { Db } from "@bulwark/db/client";
 import { CONFIG_CHANNEL, getLatestVersion, getLatestVersionNumber } from "@bulwark/db/config-store";
 import { compileSnapshot, type RuntimeRegistry, type Snapshot } from "./compile-snapshot";
-import type { ActiveHealth } from "./target-health";
+import type { GatewayRuntime } from "./gateway-runtime";
 import type { GatewayConfig } from "@bulwark/config/schema";
 import { readLastKnownGood, writeLastKnownGood, type StoredVersion } from "./last-known-good";
 
@@ -25,8 +25,8 @@ export interface ConfigWatcherOptions {
   stateDir: string;
   pollMs: number;
   log: Logger;
-  /** Health verdicts from the primary's active checks; compiled routes consult it. */
-  health: ActiveHealth;
+  /** The worker's runtime state (health verdicts, limiter, load) that compiled snapshots use. */
+  runtime: GatewayRuntime;
   /** Called after every apply or refusal; `config` is the applied config (null on a refusal). */
   onChange(state: WatcherState, snapshot: Snapshot | null, config: GatewayConfig | null): void;
 }
@@ -109,7 +109,7 @@ export class ConfigWatcher {
         throw new Error(`invalid config: ${first.join("; ")}`);
       }
       config = parsed.data;
-      snapshot = compileSnapshot(config, { version: v.version, hash: v.hash }, this.registry, this.options.health);
+      snapshot = compileSnapshot(config, { version: v.version, hash: v.hash }, this.registry, this.options.runtime);
     } catch (error) {
       this.state.rejectedVersion = v.version;
       this.state.lastError = `version ${v.version} refused: ${(error as Error).message}`;

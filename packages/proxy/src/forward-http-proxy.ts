@@ -5,25 +5,46 @@ import type { Timeouts } from "@bulwark/config/schema";
 import { GatewayError, upstreamError } from "./gateway-error";
 import type { UpstreamTarget } from "./compile-snapshot";
 
+/** One attempt's settings and the pipeline's hooks; the forwarder knows nothing else of the pipeline. */
+export interface ForwardCall {
+  readonly timeouts: Timeouts;
+  /** What is left of the route's total timeout for this attempt. */
+  readonly remainingMs: number;
+  /** A request body longer than this is cut off with 413 (Infinity: no limit). */
+  readonly maxBodyBytes: number;
+  /** The upstream's answer has arrived: true sends it to the client, false drops it (a retry follows). */
+  onResponse(proxyRes: IncomingMessage): boolean;
+  /** Set by onResponse when the body sent to the client should also be handed to capture(). */
+  readonly capturing: boolean;
+  capture(chunk: Buffer): void;
+  /**
+   * Called once per forward(): `error` when no answer was sent (the caller answers) or the answer was cut short;
+   * status 499 when the client went away.
+   */
+  onDone(error: GatewayError | null, status: number): void;
+}
+
 /** The one thing the pipeline asks of a forwarding engine. */
 export interface Forwarder {
-  forward(req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, timeouts: Timeouts, onDone: (error: GatewayError | null, status: number) => void): void;
+  forward(req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, call: ForwardCall): void;
   close(): void;
 }
 
 const CTX = Symbol("bulwark.forward");
 
-interface ForwardContext {
-  timeouts: Timeouts;
-  onDone: (error: GatewayError | null, status: number) => void;
+interface Attempt {
+  call: ForwardCall;
+  res: ServerResponse;
   proxyReq: ClientRequest | null;
   /** Connect and response-header timers, cleared when the response headers arrive. */
-  timers: NodeJS.Timeout[];
-  total: NodeJS.Timeout | null;
+  connectTimer: NodeJS.Timeout | null;
+  headerTimer: NodeJS.Timeout | null;
+  totalTimer: NodeJS.Timeout | null;
+  onClientClose: () => void;
   settled: boolean;
 }
 
-type TrackedRequest = IncomingMessage & { [CTX]?: ForwardContext };
+type TrackedRequest = IncomingMessage & { [CTX]?: Attempt };
 
 // Hop-by-hop headers (RFC 9110 7.6.1) that a proxy must not pass on. Transfer-Encoding is re-done by Node.
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "upgrade", "transfer-encoding"];
@@ -39,91 +60,138 @@ export function stripHopByHop(headers: NodeJS.Dict<string | string[]>): void {
   for (const name of HOP_BY_HOP) delete headers[name];
 }
 
-function timeoutError(which: string): GatewayError {
-  return new GatewayError(504, "UPSTREAM_TIMEOUT", `the upstream did not ${which} in time`);
+const CONNECT_TIMEOUT = new GatewayError(504, "UPSTREAM_CONNECT_TIMEOUT", "the upstream did not accept the connection in time");
+const HEADER_TIMEOUT = new GatewayError(504, "UPSTREAM_TIMEOUT", "the upstream did not answer in time");
+const TOTAL_TIMEOUT = new GatewayError(504, "UPSTREAM_TIMEOUT", "the upstream did not finish in time");
+const MID_BODY_RESET = new GatewayError(502, "UPSTREAM_CONNECTION_RESET", "the upstream closed the connection mid-body");
+const BODY_TOO_LARGE = new GatewayError(413, "PAYLOAD_TOO_LARGE", "the request body is larger than this route accepts");
+
+function clearTimers(a: Attempt) {
+  if (a.connectTimer !== null) clearTimeout(a.connectTimer);
+  if (a.headerTimer !== null) clearTimeout(a.headerTimer);
+  a.connectTimer = a.headerTimer = null;
 }
 
-function settle(ctx: ForwardContext, error: GatewayError | null, status: number) {
-  if (ctx.settled) return;
-  ctx.settled = true;
-  for (const t of ctx.timers) clearTimeout(t);
-  if (ctx.total) clearTimeout(ctx.total);
-  ctx.onDone(error, status);
+function settle(a: Attempt, error: GatewayError | null, status: number) {
+  if (a.settled) return;
+  a.settled = true;
+  clearTimers(a);
+  if (a.totalTimer !== null) clearTimeout(a.totalTimer);
+  a.res.removeListener("close", a.onClientClose);
+  a.call.onDone(error, status);
 }
 
 /**
  * Forwarding through http-proxy: one proxy server and one keep-alive agent per worker, targets passed as
- * objects (no URL parsing per request), and every known trap closed: an error always answers or destroys the
- * socket, a client that goes away cancels the upstream request, an upstream that dies mid-body closes the
- * client connection, and timeouts (connect, response headers) answer 504.
+ * objects (no URL parsing per request), and the answer written by us (selfHandleResponse) so the pipeline can
+ * drop a retryable answer or keep a copy for fallbacks. Every known trap is closed: an error always reaches
+ * onDone or destroys the socket, a client that goes away cancels the upstream request, an upstream that dies
+ * mid-body closes the client connection, and timeouts (connect, response headers, total) answer 504.
  */
 export function createHttpProxyForwarder(options: { maxSockets?: number } = {}): Forwarder {
   const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 1024, maxFreeSockets: 256, scheduling: "lifo" });
-  const proxy = httpProxy.createProxyServer({ agent, xfwd: false, changeOrigin: false, ws: false, proxyTimeout: 0 });
+  const proxy = httpProxy.createProxyServer({ agent, xfwd: false, changeOrigin: false, ws: false, proxyTimeout: 0, selfHandleResponse: true });
 
   proxy.on("proxyReq", (proxyReq: ClientRequest, req: TrackedRequest) => {
-    const ctx = req[CTX];
-    if (!ctx || ctx.proxyReq) return;
-    ctx.proxyReq = proxyReq;
+    const a = req[CTX];
+    if (!a || a.proxyReq) return;
+    a.proxyReq = proxyReq;
     const socket = proxyReq.socket as Socket | null;
     if (socket?.connecting) {
-      const timer = setTimeout(() => proxyReq.destroy(timeoutError("accept the connection")), ctx.timeouts.connectMs);
-      ctx.timers.push(timer);
-      socket.once("connect", () => clearTimeout(timer));
+      a.connectTimer = setTimeout(() => proxyReq.destroy(CONNECT_TIMEOUT), a.call.timeouts.connectMs);
+      socket.once("connect", () => {
+        if (a.connectTimer !== null) clearTimeout(a.connectTimer);
+        a.connectTimer = null;
+      });
     }
   });
 
   proxy.on("proxyRes", (proxyRes: IncomingMessage, req: TrackedRequest, res: ServerResponse) => {
-    const ctx = req[CTX];
-    if (ctx) {
-      for (const t of ctx.timers) clearTimeout(t);
-      ctx.timers.length = 0;
+    const a = req[CTX];
+    if (!a || a.settled) {
+      proxyRes.resume();
+      return;
+    }
+    clearTimers(a);
+    const status = proxyRes.statusCode ?? 502;
+    if (!a.call.onResponse(proxyRes)) {
+      // Dropped for a retry: drain it so the upstream connection can be reused.
+      proxyRes.resume();
+      settle(a, null, status);
+      return;
     }
     stripHopByHop(proxyRes.headers);
+    try {
+      res.writeHead(status, proxyRes.statusMessage, proxyRes.headers);
+    } catch {
+      proxyRes.destroy();
+      res.destroy();
+      settle(a, null, 499);
+      return;
+    }
+    if (a.call.capturing) proxyRes.on("data", (chunk: Buffer) => a.call.capture(chunk));
     proxyRes.once("close", () => {
       // The upstream went away before the whole body: the client must not wait for the rest.
       if (!proxyRes.complete) res.destroy();
-      if (ctx) settle(ctx, proxyRes.complete ? null : new GatewayError(502, "UPSTREAM_CONNECTION_RESET", "the upstream closed the connection mid-body"), proxyRes.statusCode ?? 502);
+      settle(a, proxyRes.complete ? null : MID_BODY_RESET, status);
     });
+    proxyRes.pipe(res);
   });
 
   proxy.on("error", (err: Error, req: IncomingMessage, res: ServerResponse | Socket) => {
-    const ctx = (req as TrackedRequest)[CTX];
+    const a = (req as TrackedRequest)[CTX];
     const error = upstreamError(err as NodeJS.ErrnoException);
-    ctx?.proxyReq?.destroy();
+    a?.proxyReq?.destroy();
     if (!("writeHead" in res) || res.headersSent) {
       res.destroy();
-      if (ctx) settle(ctx, error, 502);
+      if (a) settle(a, error, 502);
       return;
     }
-    if (ctx) settle(ctx, error, error.status);
+    if (a) settle(a, error, error.status);
   });
 
   // A client that hangs up mid-request is not an upstream failure; just make sure nothing is left open.
   proxy.on("econnreset", (_err: Error, req: IncomingMessage) => {
-    const ctx = (req as TrackedRequest)[CTX];
-    if (ctx) settle(ctx, null, 499);
+    const a = (req as TrackedRequest)[CTX];
+    if (a) settle(a, null, 499);
   });
 
   return {
-    forward(req, res, target, timeouts, onDone) {
-      const ctx: ForwardContext = { timeouts, onDone, proxyReq: null, timers: [], total: null, settled: false };
-      (req as TrackedRequest)[CTX] = ctx;
-      const expire = (which: string) => () => {
-        if (res.headersSent) res.destroy();
-        else if (ctx.proxyReq) ctx.proxyReq.destroy(timeoutError(which));
-        else settle(ctx, timeoutError(which), 504);
+    forward(req, res, target, call) {
+      const a: Attempt = { call, res, proxyReq: null, connectTimer: null, headerTimer: null, totalTimer: null, onClientClose: () => {}, settled: false };
+      (req as TrackedRequest)[CTX] = a;
+      const expire = (error: GatewayError) => () => {
+        if (res.headersSent) {
+          res.destroy();
+          a.proxyReq?.destroy();
+          settle(a, error, 504);
+        } else if (a.proxyReq) a.proxyReq.destroy(error);
+        else settle(a, error, 504);
       };
-      ctx.timers.push(setTimeout(expire("answer"), timeouts.responseHeaderMs));
-      ctx.total = setTimeout(expire("finish"), timeouts.totalMs);
-      res.once("close", () => {
-        if (!res.writableFinished) ctx.proxyReq?.destroy();
-        settle(ctx, null, res.statusCode);
-      });
+      const timeouts = call.timeouts;
+      a.headerTimer = setTimeout(expire(HEADER_TIMEOUT), Math.min(timeouts.responseHeaderMs, call.remainingMs));
+      a.totalTimer = setTimeout(expire(TOTAL_TIMEOUT), call.remainingMs);
+      a.onClientClose = () => {
+        if (!res.writableFinished) a.proxyReq?.destroy();
+        settle(a, null, res.writableFinished ? res.statusCode : 499);
+      };
+      res.once("close", a.onClientClose);
+      if (call.maxBodyBytes !== Infinity && !req.complete) {
+        let received = 0;
+        const count = (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > call.maxBodyBytes) {
+            req.removeListener("data", count);
+            if (a.proxyReq) a.proxyReq.destroy(BODY_TOO_LARGE);
+            else settle(a, BODY_TOO_LARGE, 413);
+          }
+        };
+        req.on("data", count);
+      }
       try {
         proxy.web(req, res, { target: { host: target.host, port: target.port, protocol: "http:" } as unknown as httpProxy.ProxyTargetUrl });
       } catch (error) {
-        settle(ctx, upstreamError(error as NodeJS.ErrnoException), 502);
+        settle(a, upstreamError(error as NodeJS.ErrnoException), 502);
       }
     },
     close() {

@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import type { Outcome } from "./telemetry/rollup-recorder";
 
 /** How a stage stops a request: a status and a stable code that clients and dashboards can rely on. */
 export class GatewayError extends Error {
@@ -6,8 +7,17 @@ export class GatewayError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Extra response headers (Retry-After, RateLimit-*). */
+    readonly headers: Readonly<Record<string, string>> | null = null,
+    /** How dashboards count a request that ends with this error: upstream failures count as proxied. */
+    readonly outcome: Outcome = code.startsWith("UPSTREAM_") ? "proxied" : "rejected",
   ) {
     super(message);
+  }
+
+  /** Errors of the upstream (refused, reset, timed out), as opposed to ones the gateway or client made. */
+  get upstream(): boolean {
+    return this.code.startsWith("UPSTREAM_");
   }
 }
 
@@ -21,6 +31,7 @@ export function sendError(res: ServerResponse, error: GatewayError, requestId: s
   }
   const body = JSON.stringify({ error: { code: error.code, message: error.message, requestId } });
   try {
+    if (error.headers !== null) for (const name in error.headers) res.setHeader(name, error.headers[name]);
     res.writeHead(error.status, { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
     res.end(body);
   } catch {

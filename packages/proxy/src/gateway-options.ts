@@ -20,6 +20,12 @@ export interface GatewayOptions {
   /** More request headers than this is a 431. */
   maxHeaderCount: number;
   logLevel: string;
+  /** Cluster-wide rate limits through Redis; local limits without it. */
+  redisUrl: string | null;
+  /** Load shedding: requests in flight per worker at which even critical routes are shed. */
+  maxInFlight: number;
+  /** Load shedding: event-loop delay at which low-priority routes are shed (normal ones at twice it). */
+  shedLagMs: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -49,5 +55,8 @@ export function readGatewayOptions(env: NodeJS.ProcessEnv = process.env): Gatewa
     requestTimeoutMs: int(env, "GATEWAY_REQUEST_TIMEOUT_MS", 60_000, 100, 3_600_000),
     maxHeaderCount: int(env, "GATEWAY_MAX_HEADERS", 100, 1, 10_000),
     logLevel: env.LOG_LEVEL || "info",
+    redisUrl: env.REDIS_URL || null,
+    maxInFlight: int(env, "GATEWAY_MAX_IN_FLIGHT", 10_000, 1, 1_000_000),
+    shedLagMs: int(env, "GATEWAY_SHED_LAG_MS", 250, 1, 60_000),
   };
 }

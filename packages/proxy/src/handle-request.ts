@@ -4,17 +4,32 @@ import type { Snapshot } from "./compile-snapshot";
 import type { Forwarder } from "./forward-http-proxy";
 import { stripHopByHop } from "./forward-http-proxy";
 import { GatewayError, sendError } from "./gateway-error";
+import type { GatewayRuntime } from "./gateway-runtime";
 import { normalizePath } from "./normalize-path";
+import { ProxyCall, type CallEnv } from "./proxy-call";
+import type { Outcome } from "./telemetry/rollup-recorder";
+
+export interface FinishedRequest {
+  route: string | null;
+  service: string | null;
+  status: number;
+  errorCode: string | null;
+  outcome: Outcome;
+  /** Attempts beyond the first. */
+  retries: number;
+  ms: number;
+}
 
 export interface RequestHandlerDeps {
   /** The snapshot in force; read once per request, so in-flight requests finish on the version they began with. */
   current(): Snapshot | null;
   forwarder: Forwarder;
+  runtime: GatewayRuntime;
   /** Peers whose X-Forwarded-For / -Proto are believed. */
   trustedProxies: ReadonlySet<string>;
   maxHeaderCount: number;
-  /** Called when a request ends, with the route name (null when unrouted), status and duration. */
-  onFinish?(route: string | null, service: string | null, status: number, errorCode: string | null, ms: number): void;
+  /** Called once when a request ends. */
+  onFinish?(finished: FinishedRequest): void;
   /** While draining, answers ask clients to reconnect elsewhere. */
   draining(): boolean;
 }
@@ -23,7 +38,6 @@ const NO_CONFIG = new GatewayError(503, "NO_CONFIG", "the gateway has not loaded
 const NOT_FOUND = new GatewayError(404, "ROUTE_NOT_FOUND", "no route matches this request");
 const TWO_HOSTS = new GatewayError(400, "BAD_REQUEST", "the request has more than one Host header");
 const TOO_MANY_HEADERS = new GatewayError(431, "HEADERS_TOO_LARGE", "the request has too many header fields");
-const NO_TARGET = new GatewayError(503, "NO_HEALTHY_UPSTREAM", "the service has no target that can take the request");
 const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
@@ -37,20 +51,34 @@ function newTraceparent(): string {
   return `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-01`;
 }
 
+/** The client's address: the peer's, or the last hop a trusted proxy recorded in X-Forwarded-For. */
+function clientAddress(peer: string, trusted: boolean, forwardedFor: string | string[] | undefined): string {
+  if (!trusted || typeof forwardedFor !== "string") return peer;
+  const comma = forwardedFor.lastIndexOf(",");
+  const last = (comma < 0 ? forwardedFor : forwardedFor.slice(comma + 1)).trim();
+  return last === "" ? peer : last;
+}
+
 /**
- * The gateway's request pipeline: snapshot -> normalise and route -> balance -> forward, with one error path
- * that turns any GatewayError into the JSON answer.
+ * The gateway's request pipeline: snapshot -> normalise and route -> forwarding headers -> the route's call
+ * (admission stages, breaker, balance, forward, retries, fallback), with one error path that turns any
+ * GatewayError into the JSON answer.
  */
 export function createRequestHandler(deps: RequestHandlerDeps) {
+  const onFinish = deps.onFinish;
+  const env: CallEnv = {
+    forwarder: deps.forwarder,
+    runtime: deps.runtime,
+    onFinish: (call, status, code) =>
+      onFinish?.({ route: call.route.name, service: call.service.name, status, errorCode: code, outcome: call.outcome, retries: call.attempt, ms: performance.now() - call.started }),
+  };
+
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const snapshot = deps.current();
     const headers = req.headers;
     let requestId = headers["x-request-id"];
     if (typeof requestId !== "string" || !REQUEST_ID.test(requestId)) requestId = randomUUID();
-    let routeName: string | null = null;
-    let serviceName: string | null = null;
-    const finish = (status: number, code: string | null) => deps.onFinish?.(routeName, serviceName, status, code, performance.now() - started);
     try {
       if (req.rawHeaders.length > deps.maxHeaderCount * 2) throw TOO_MANY_HEADERS;
       if (headers.host?.includes(",")) throw TWO_HOSTS;
@@ -62,14 +90,6 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       const match = snapshot.match(req.method ?? "", path, hostOf(headers.host));
       if (match === null) throw NOT_FOUND;
       const route = match.route;
-      routeName = route.name;
-      const service = route.service;
-      serviceName = service.name;
-
-      const balancer = service.runtime.balancer;
-      const index = balancer.pick(req);
-      if (index < 0) throw NO_TARGET;
-      const target = service.targets[index];
 
       let upstreamPath = path;
       if (route.stripLength > 0) {
@@ -82,6 +102,7 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       const trusted = deps.trustedProxies.has(peer);
       const forwardedFor = headers["x-forwarded-for"];
       const forwardedProto = headers["x-forwarded-proto"];
+      const hasBody = headers["transfer-encoding"] !== undefined || (headers["content-length"] !== undefined && headers["content-length"] !== "0");
       stripHopByHop(headers);
       headers["x-forwarded-for"] = trusted && typeof forwardedFor === "string" ? `${forwardedFor}, ${peer}` : peer;
       headers["x-forwarded-proto"] = trusted && typeof forwardedProto === "string" ? forwardedProto : "http";
@@ -92,20 +113,13 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       res.setHeader("x-request-id", requestId);
       if (deps.draining()) res.setHeader("connection", "close");
 
-      const runtime = service.runtime;
-      deps.forwarder.forward(req, res, target, route.timeouts, (error, status) => {
-        balancer.release(index, performance.now() - started);
-        // Upstream 5xx and connection failures count against the target; a client hanging up does not.
-        if (status !== 499) runtime.report(index, error !== null ? error.code.startsWith("UPSTREAM_") : status >= 500);
-        if (error) sendError(res, error, requestId as string);
-        finish(error ? error.status : status, error ? error.code : null);
-      });
+      new ProxyCall(req, res, route, requestId, clientAddress(peer, trusted, forwardedFor), hasBody, started, env).run();
     } catch (error) {
       const e = error instanceof GatewayError ? error : new GatewayError(500, "GATEWAY_ERROR", "the gateway failed to handle the request");
       res.setHeader("x-request-id", requestId);
       if (e.status === 400 || e.status === 431) res.setHeader("connection", "close"); // framing is not to be trusted
       sendError(res, e, requestId);
-      finish(e.status, e.code);
+      onFinish?.({ route: null, service: null, status: e.status, errorCode: e.code, outcome: e.outcome, retries: 0, ms: performance.now() - started });
     }
   };
 }

@@ -10,6 +10,9 @@ import type { GatewayOptions } from "./gateway-options";
 import { answerClientError } from "./answer-client-error";
 import { createRequestHandler } from "./handle-request";
 import { ActiveHealth } from "./target-health";
+import { LoadMonitor } from "./admission/load-monitor";
+import { createRuntime } from "./gateway-runtime";
+import { ClusterRateLimiter } from "./resilience/cluster-rate-limiter";
 import type { DrainMessage, HealthTargetsMessage, HealthVerdictMessage, WorkerStatusMessage } from "./worker-messages";
 
 /**
@@ -23,7 +26,6 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
   const db = createDb(options.databaseUrl, { max: 3 });
   let draining = false;
   let listening = false;
-  let inFlight = 0;
 
   const report = (state: WatcherState) => {
     const message: WorkerStatusMessage = {
@@ -54,6 +56,10 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     }).catch((error) => log.debug({ err: (error as Error).message }, "heartbeat failed; database away?"));
 
   const health = new ActiveHealth();
+  const load = new LoadMonitor({ maxInFlight: options.maxInFlight, maxLagMs: options.shedLagMs });
+  load.start();
+  const limiter = new ClusterRateLimiter({ redisUrl: options.redisUrl ?? undefined, workerShare: 1 / options.workers });
+  const runtime = createRuntime({ health, load, limiter });
   // Registered first: the primary sends the targets already down as soon as this worker is online.
   process.on("message", (m: HealthVerdictMessage) => {
     if (m?.type === "bulwark:health") health.set(m.service, m.address, m.healthy);
@@ -64,7 +70,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     stateDir: options.stateDir,
     pollMs: options.pollMs,
     log,
-    health,
+    runtime,
     onChange: (state, _snapshot, config) => {
       report(state);
       void heartbeat();
@@ -80,14 +86,15 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
   const handler = createRequestHandler({
     current: () => watcher.snapshot,
     forwarder,
+    runtime,
     trustedProxies: new Set(options.trustedProxies),
     maxHeaderCount: options.maxHeaderCount,
     draining: () => draining,
   });
   // Duplicate headers are joined, so two Host headers show up as one with a comma and are refused.
   const server = createServer({ insecureHTTPParser: false, requireHostHeader: true, joinDuplicateHeaders: true, headersTimeout: options.headersTimeoutMs, requestTimeout: options.requestTimeoutMs, connectionsCheckingInterval: 1_000 }, (req, res) => {
-    inFlight++;
-    res.once("close", () => inFlight--);
+    load.inFlight++;
+    res.once("close", () => load.inFlight--);
     handler(req, res);
   });
   server.keepAliveTimeout = 65_000;
@@ -114,10 +121,12 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     server.close();
     server.closeIdleConnections();
     const deadline = Date.now() + options.drainMs;
-    while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-    if (inFlight > 0) log.warn({ inFlight }, "drain timeout: closing the remaining requests");
+    while (load.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    if (load.inFlight > 0) log.warn({ inFlight: load.inFlight }, "drain timeout: closing the remaining requests");
     clearInterval(beat);
     await watcher.stop();
+    load.stop();
+    await limiter.close();
     await markWorkerStopped(db, id).catch(() => {});
     await db.$disconnect().catch(() => {});
     forwarder.close();

@@ -6,8 +6,11 @@ import { SmoothWeightedRoundRobin } from "./smooth-weighted-round-robin";
 
 /** Chooses a target for each request and hears when it ended; state lives as long as the service is unchanged. */
 export interface Balancer {
-  /** Index of the target, or -1 when none can take the request. */
-  pick(req: IncomingMessage): number;
+  /**
+   * Index of the target, or -1 when none can take the request. `avoid` (a retry's previous target) is taken
+   * only when no other target can take the request.
+   */
+  pick(req: IncomingMessage, avoid?: number): number;
   /** The request sent to target `index` ended after `ms` milliseconds. */
   release(index: number, ms: number): void;
 }
@@ -46,6 +49,27 @@ export function createBalancer(
   random: () => number = Math.random,
   now: () => number = Date.now,
 ): Balancer {
+  const { choose, release } = build(targets, lb, random, now);
+  // Retries are rare: they alone pay for the second predicate, which skips the target to avoid.
+  let avoided = -1;
+  const usableElsewhere = (i: number) => i !== avoided && usable(i);
+  return {
+    pick(req, avoid = -1) {
+      if (avoid < 0 || targets.length < 2) return choose(req, usable);
+      avoided = avoid;
+      const i = choose(req, usableElsewhere);
+      return i >= 0 ? i : choose(req, usable);
+    },
+    release,
+  };
+}
+
+interface Chooser {
+  choose(req: IncomingMessage, usable: (index: number) => boolean): number;
+  release(index: number, ms: number): void;
+}
+
+function build(targets: readonly { address: string; weight: number }[], lb: LoadBalancing, random: () => number, now: () => number): Chooser {
   const weights = targets.map((t) => t.weight);
   const live = targets.map((_, i) => i).filter((i) => weights[i] > 0);
   const roundRobin = new SmoothWeightedRoundRobin(weights);
@@ -55,7 +79,7 @@ export function createBalancer(
       const outstanding = new Int32Array(targets.length);
       let start = 0;
       return {
-        pick() {
+        choose(_req, usable) {
           let best = -1;
           let bestLoad = Infinity;
           start = (start + 1) % Math.max(1, live.length);
@@ -80,7 +104,7 @@ export function createBalancer(
       const ring = new HashRing(live, live.map((i) => weights[i]), (i) => targets[i].address);
       const readKey = keyReader(lb.hashOn ?? { source: "ip", name: "" });
       return {
-        pick(req) {
+        choose(req, usable) {
           const key = readKey(req);
           return key === undefined || key === "" ? roundRobin.pick(usable) : (ring.pick(key, usable) ?? -1);
         },
@@ -91,7 +115,7 @@ export function createBalancer(
       const ewma = targets.map(() => new PeakEwma(10_000, now));
       const load = (i: number) => ewma[i].load() / weights[i];
       return {
-        pick() {
+        choose(_req, usable) {
           let i = pickTwoChoices(live, load, random);
           if (i !== undefined && !usable(i)) {
             // Rare: a chosen target is down; take the least loaded of the ones that are up.
@@ -110,6 +134,6 @@ export function createBalancer(
       };
     }
     default:
-      return { pick: () => roundRobin.pick(usable), release: noop };
+      return { choose: (_req, usable) => roundRobin.pick(usable), release: noop };
   }
 }

@@ -55,6 +55,11 @@ export class CircuitBreaker {
     return true;
   }
 
+  /** An acquired call ended without telling anything about the upstream (the client left, the gateway refused it). */
+  cancel(): void {
+    if (this.state === "half-open" && this.probesStarted > this.probesSucceeded) this.probesStarted--;
+  }
+
   /** Reports how an acquired call ended. */
   record(success: boolean, durationMs: number): void {
     if (this.state === "half-open") {

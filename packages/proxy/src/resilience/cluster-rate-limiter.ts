@@ -38,6 +38,8 @@ if tokens < 1 then wait = math.ceil((1 - tokens) / per_ms) end
 return {allowed, math.floor(tokens), wait}
 `;
 
+const MAX_LOCAL_KEYS = 100_000;
+
 /**
  * Rate limits shared by every worker through Redis when it is reachable, and local token buckets (each worker
  * taking its share of the limit) when it is not: traffic never waits on a Redis that is down, only on one that
@@ -71,18 +73,22 @@ export class ClusterRateLimiter {
     return this.redis && this.healthy ? "cluster" : "local";
   }
 
-  async take(key: string, limit: RateLimit): Promise<RateDecision> {
-    if (this.redis && this.healthy) {
-      try {
-        const perMs = limit.limit / limit.windowMs;
-        const call = (this.redis as unknown as { bulwarkTake(k: string, c: number, r: number): Promise<[number, number, number]> }).bulwarkTake(`bulwark:rl:${key}`, limit.limit, perMs);
-        const [allowed, remaining, wait] = await withTimeout(call, this.timeoutMs);
-        return { allowed: allowed === 1, remaining, retryAfterMs: wait, source: "cluster" };
-      } catch {
-        // Redis slow or failing: decide locally for this request; the connection's own events track recovery.
-      }
-    }
+  /** Decides at once (a plain value) when deciding locally; asks Redis (a promise) when it is up. */
+  take(key: string, limit: RateLimit): RateDecision | Promise<RateDecision> {
+    if (this.redis && this.healthy) return this.takeCluster(this.redis, key, limit);
     return this.takeLocal(key, limit);
+  }
+
+  private async takeCluster(redis: Redis, key: string, limit: RateLimit): Promise<RateDecision> {
+    try {
+      const perMs = limit.limit / limit.windowMs;
+      const call = (redis as unknown as { bulwarkTake(k: string, c: number, r: number): Promise<[number, number, number]> }).bulwarkTake(`bulwark:rl:${key}`, limit.limit, perMs);
+      const [allowed, remaining, wait] = await withTimeout(call, this.timeoutMs);
+      return { allowed: allowed === 1, remaining, retryAfterMs: wait, source: "cluster" };
+    } catch {
+      // Redis slow or failing: decide locally for this request; the connection's own events track recovery.
+      return this.takeLocal(key, limit);
+    }
   }
 
   private takeLocal(key: string, limit: RateLimit): RateDecision {
@@ -91,6 +97,8 @@ export class ClusterRateLimiter {
     let bucket = this.local.get(key);
     if (!bucket || bucket.capacity !== capacity || bucket.ratePerSec !== rate) {
       bucket = new TokenBucket(capacity, rate, this.now);
+      // Per-client keys are unbounded; forget the oldest bucket (a full one, most likely) beyond the cap.
+      if (this.local.size >= MAX_LOCAL_KEYS) this.local.delete(this.local.keys().next().value as string);
       this.local.set(key, bucket);
     }
     const allowed = bucket.tryTake();

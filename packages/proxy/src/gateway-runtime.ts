@@ -1,0 +1,26 @@
+import { LoadMonitor } from "./admission/load-monitor";
+import { ClusterRateLimiter } from "./resilience/cluster-rate-limiter";
+import { ActiveHealth } from "./target-health";
+
+/**
+ * The worker's mutable state and sources of time and chance that compiled snapshots use: kept outside the frozen
+ * snapshot so a reload keeps it, and passed in so a test can drive breakers and faults without sleeping.
+ */
+export interface GatewayRuntime {
+  readonly health: ActiveHealth;
+  readonly limiter: ClusterRateLimiter;
+  readonly load: LoadMonitor;
+  readonly random: () => number;
+  /** Milliseconds, for breakers and outlier ejection. */
+  readonly now: () => number;
+}
+
+export function createRuntime(parts: Partial<GatewayRuntime> = {}): GatewayRuntime {
+  return {
+    health: parts.health ?? new ActiveHealth(),
+    limiter: parts.limiter ?? new ClusterRateLimiter(),
+    load: parts.load ?? new LoadMonitor({ maxInFlight: 10_000, maxLagMs: 250 }),
+    random: parts.random ?? Math.random,
+    now: parts.now ?? Date.now,
+  };
+}
