@@ -59,6 +59,42 @@ describe("compileSnapshot", () => {
   });
 });
 
+describe("compiled route policies", () => {
+  const routeOf = (route: Record<string, unknown>, services = [svc("a", "h:1"), svc("b", "h:2")]) =>
+    compile({ services, routes: [{ name: "r", path: "/r", service: "a", ...route }] }).match("GET", "/r", "h")!.route;
+
+  it("leave a policy that is off out of the route's stages: only load shedding runs for a plain route", () => {
+    const plain = routeOf({});
+    expect(plain.stages).toHaveLength(1);
+    expect(plain.fallback).toBeNull();
+    expect(plain.split).toBeNull();
+    expect(plain.maxBodyBytes).toBe(Infinity);
+    expect(plain.retry?.attempts).toBe(1);
+    expect(routeOf({ retries: { attempts: 0 } }).retry).toBeNull();
+    const busy = routeOf({ maxBodyBytes: 10, rateLimit: {}, faults: { abort: { percent: 1 }, delay: { percent: 1, ms: 5 } } });
+    expect(busy.stages).toHaveLength(5);
+    expect(routeOf({ faults: { abort: { percent: 0 } } }).stages).toHaveLength(1); // a 0% fault costs nothing
+  });
+
+  it("compile the retry statuses, the fallback answer and the split", () => {
+    const r = routeOf({ retries: { statuses: [503] }, fallback: { status: 200, body: "{}", headers: { "Content-Type": "application/json" } }, split: { service: "b", percent: 10, header: { name: "X-Canary", value: "1" } } });
+    expect(r.retry!.statuses[503]).toBe(1);
+    expect(r.retry!.statuses[502]).toBe(0);
+    expect(r.fallback!.headers).toEqual({ "content-type": "application/json", "content-length": "2", "cache-control": "no-store", "x-bulwark-fallback": "static" });
+    expect(r.split).toMatchObject({ percent: 10, header: "x-canary", value: "1" });
+    expect(r.split!.service.name).toBe("b");
+    expect(r.priority).toBe(1);
+  });
+
+  it("keep a route's retry budget and kept responses across reloads while its settings are unchanged", () => {
+    const registry: RuntimeRegistry = new Map();
+    const config = (budgetPercent: number) => ({ services: [svc("a", "h:1")], routes: [{ name: "r", path: "/r", service: "a", retries: { budgetPercent } }] });
+    const first = compile(config(20), registry).match("GET", "/r", "h")!.route.runtime;
+    expect(compile(config(20), registry).match("GET", "/r", "h")!.route.runtime).toBe(first);
+    expect(compile(config(30), registry).match("GET", "/r", "h")!.route.runtime).not.toBe(first);
+  });
+});
+
 describe("smooth weighted round-robin", () => {
   it("gives each target its weight's share, interleaved, skipping weight 0 and unusable targets", () => {
     const b = new SmoothWeightedRoundRobin([5, 1, 1, 0]);

@@ -10,6 +10,18 @@ const targets = [
 const req = (headers: Record<string, string> = {}, ip = "192.0.2.1") => ({ headers, socket: { remoteAddress: ip } }) as unknown as IncomingMessage;
 
 describe("createBalancer", () => {
+  it("avoids a retry's previous target while another can take the request, whatever the algorithm", () => {
+    for (const algorithm of ["round-robin", "least-requests", "latency-aware"] as const) {
+      const b = createBalancer(targets, { algorithm, hashOn: null });
+      for (let i = 0; i < 20; i++) expect(b.pick(req(), 1)).not.toBe(1);
+    }
+    const hashed = createBalancer(targets, { algorithm: "consistent-hash", hashOn: { source: "header", name: "x-k" } });
+    const home = hashed.pick(req({ "x-k": "s1" }));
+    expect(hashed.pick(req({ "x-k": "s1" }), home)).not.toBe(home);
+    const single = createBalancer([targets[0]], { algorithm: "round-robin", hashOn: null });
+    expect(single.pick(req(), 0)).toBe(0); // nowhere else to go
+  });
+
   it("round-robin spreads evenly", () => {
     const b = createBalancer(targets, { algorithm: "round-robin", hashOn: null });
     expect(Array.from({ length: 6 }, () => b.pick(req()))).toEqual([0, 1, 2, 0, 1, 2]);

@@ -42,6 +42,19 @@ describe("circuit breaker", () => {
     expect(b.tryAcquire()).toBe(false);
   });
 
+  it("gives a half-open probe slot back when its call tells nothing about the upstream", () => {
+    let t = 0;
+    const b = new CircuitBreaker({ ...policy, halfOpenProbes: 1 }, () => t);
+    for (let i = 0; i < 10; i++) b.record(false, 10);
+    t += 5_000;
+    expect(b.tryAcquire()).toBe(true);
+    expect(b.tryAcquire()).toBe(false);
+    b.cancel(); // the client went away
+    expect(b.tryAcquire()).toBe(true);
+    b.record(true, 10);
+    expect(b.state).toBe("closed");
+  });
+
   it("forgets outcomes older than the window", () => {
     let t = 0;
     const b = new CircuitBreaker(policy, () => t);
