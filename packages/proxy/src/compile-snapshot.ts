@@ -119,6 +119,7 @@ function compileService(service: Service, registry: RuntimeRegistry, used: Set<s
       ? new CircuitBreaker(
           { failureRateThreshold: cb.failureRatePercent / 100, slowCallRateThreshold: cb.slowCallRatePercent / 100, slowCallMs: cb.slowCallMs, windowMs: cb.windowMs, minimumCalls: cb.minimumCalls, openMs: cb.openMs, halfOpenProbes: cb.halfOpenProbes },
           runtimeParts.now,
+          (state) => runtimeParts.onBreakerChange(service.name, state),
         )
       : null;
     const keys = targets.map((t) => ActiveHealth.key(service.name, t.address));

@@ -1,4 +1,5 @@
 import { LoadMonitor } from "./admission/load-monitor";
+import type { BreakerState } from "./resilience/circuit-breaker";
 import { ClusterRateLimiter } from "./resilience/cluster-rate-limiter";
 import { ActiveHealth } from "./target-health";
 
@@ -13,6 +14,8 @@ export interface GatewayRuntime {
   readonly random: () => number;
   /** Milliseconds, for breakers and outlier ejection. */
   readonly now: () => number;
+  /** A service's breaker changed state (for the log and /status). */
+  readonly onBreakerChange: (service: string, state: BreakerState) => void;
 }
 
 export function createRuntime(parts: Partial<GatewayRuntime> = {}): GatewayRuntime {
@@ -22,5 +25,6 @@ export function createRuntime(parts: Partial<GatewayRuntime> = {}): GatewayRunti
     load: parts.load ?? new LoadMonitor({ maxInFlight: 10_000, maxLagMs: 250 }),
     random: parts.random ?? Math.random,
     now: parts.now ?? Date.now,
+    onBreakerChange: parts.onBreakerChange ?? (() => {}),
   };
 }

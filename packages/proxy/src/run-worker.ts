@@ -39,6 +39,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
       lastError: state.lastError,
       source: state.source,
       ready: state.version !== null && listening && !draining,
+      breakers: Object.fromEntries(breakers),
     };
     process.send?.(message);
   };
@@ -59,7 +60,18 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
   const load = new LoadMonitor({ maxInFlight: options.maxInFlight, maxLagMs: options.shedLagMs });
   load.start();
   const limiter = new ClusterRateLimiter({ redisUrl: options.redisUrl ?? undefined, workerShare: 1 / options.workers });
-  const runtime = createRuntime({ health, load, limiter });
+  const breakers = new Map<string, "open" | "half-open">();
+  const runtime = createRuntime({
+    health,
+    load,
+    limiter,
+    onBreakerChange: (service, state) => {
+      if (state === "closed") breakers.delete(service);
+      else breakers.set(service, state);
+      log.warn({ service, state }, state === "open" ? "circuit breaker opened" : `circuit breaker ${state}`);
+      report(watcher.state);
+    },
+  });
   // Registered first: the primary sends the targets already down as soon as this worker is online.
   process.on("message", (m: HealthVerdictMessage) => {
     if (m?.type === "bulwark:health") health.set(m.service, m.address, m.healthy);

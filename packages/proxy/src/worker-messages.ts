@@ -10,6 +10,8 @@ export interface WorkerStatusMessage {
   lastError: string | null;
   source: "database" | "last-known-good" | null;
   ready: boolean;
+  /** Services whose circuit breaker is not closed on this worker. */
+  breakers: Record<string, "open" | "half-open">;
 }
 
 /** The primary asks a worker to stop taking requests and exit once in-flight ones finish. */

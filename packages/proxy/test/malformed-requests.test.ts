@@ -33,8 +33,8 @@ interface Target {
 interface Entry {
   name: string;
   bytes(t: Target): string;
-  /** When the gateway answers at all, the status it must answer with (otherwise any 4xx). */
-  status?: number;
+  /** When the gateway answers at all, what its status line must match (otherwise any 4xx). */
+  answer?: RegExp;
 }
 
 const CRLF = "\r\n";
@@ -97,13 +97,18 @@ const CORPUS: Entry[] = [
   { name: "missing final chunk, then a second request", bytes: (t) => post(t, ["Transfer-Encoding: chunked"], `5\r\nhello\r\n${inner(t)}`) },
 
   // Host.
-  { name: "two Host headers", bytes: (t) => get(t, ["Host: b"]), status: 400 },
-  { name: "two Host headers, the first one empty", bytes: (t) => `GET ${t.outer} HTTP/1.1\r\nHost:\r\nHost: a\r\n\r\n`, status: 400 },
-  { name: "Host with a space in it", bytes: (t) => `GET ${t.outer} HTTP/1.1\r\nHost: a b\r\n\r\n`, status: 400 },
-  { name: "no Host header on HTTP/1.1", bytes: (t) => `GET ${t.outer} HTTP/1.1\r\n\r\n`, status: 400 },
+  { name: "two Host headers", bytes: (t) => get(t, ["Host: b"]), answer: /^HTTP\/1\.1 400 / },
+  { name: "two Host headers, the first one empty", bytes: (t) => `GET ${t.outer} HTTP/1.1\r\nHost:\r\nHost: a\r\n\r\n`, answer: /^HTTP\/1\.1 400 / },
+  { name: "Host with a space in it", bytes: (t) => `GET ${t.outer} HTTP/1.1\r\nHost: a b\r\n\r\n`, answer: /^HTTP\/1\.1 400 / },
+  { name: "Host with a slash in it", bytes: (t) => `GET ${t.outer} HTTP/1.1\r\nHost: a/evil\r\n\r\n`, answer: /^HTTP\/1\.1 400 / },
+  { name: "Host with userinfo in it", bytes: (t) => `GET ${t.outer} HTTP/1.1\r\nHost: a@evil\r\n\r\n`, answer: /^HTTP\/1\.1 400 / },
+  { name: "no Host header on HTTP/1.1", bytes: (t) => `GET ${t.outer} HTTP/1.1\r\n\r\n`, answer: /^HTTP\/1\.1 400 / },
 
   // Request line.
   { name: "HTTP/1.2 in the request line", bytes: (t) => `GET ${t.outer} HTTP/1.2\r\nHost: a\r\n\r\n` },
+  // A text request line claiming HTTP/2 is no HTTP/1.x message; 505 is the other fitting answer.
+  { name: "HTTP/2.0 in an HTTP/1 request line", bytes: (t) => `GET ${t.outer} HTTP/2.0\r\nHost: a\r\n\r\n`, answer: /^HTTP\/1\.1 (4\d\d|505) / },
+  { name: "request line without a version (HTTP/0.9), and so without Host", bytes: (t) => `GET ${t.outer}\r\n\r\n` },
   { name: "unknown method", bytes: (t) => `SMUGGLE ${t.outer} HTTP/1.1\r\nHost: a\r\n\r\n` },
   { name: "lowercase method", bytes: (t) => `get ${t.outer} HTTP/1.1\r\nHost: a\r\n\r\n` },
   { name: "tab instead of a space in the request line", bytes: (t) => `GET\t${t.outer} HTTP/1.1\r\nHost: a\r\n\r\n` },
@@ -119,23 +124,23 @@ const CORPUS: Entry[] = [
   { name: "header with an empty name", bytes: (t) => get(t, [": a"]) },
 
   // Size.
-  { name: "one header larger than 16 KiB", bytes: (t) => get(t, [`X-Big: ${"a".repeat(20_000)}`]), status: 431 },
-  { name: "request target larger than 16 KiB", bytes: (t) => path(`${t.outer}?q=${"a".repeat(20_000)}`), status: 431 },
-  { name: "101 header fields, above GATEWAY_MAX_HEADERS (100)", bytes: (t) => get(t, Array.from({ length: 100 }, (_, i) => `X-H${i}: ${i}`)), status: 431 },
+  { name: "one header larger than 16 KiB", bytes: (t) => get(t, [`X-Big: ${"a".repeat(20_000)}`]), answer: /^HTTP\/1\.1 431 / },
+  { name: "request target larger than 16 KiB", bytes: (t) => path(`${t.outer}?q=${"a".repeat(20_000)}`), answer: /^HTTP\/1\.1 431 / },
+  { name: "101 header fields, above GATEWAY_MAX_HEADERS (100)", bytes: (t) => get(t, Array.from({ length: 100 }, (_, i) => `X-H${i}: ${i}`)), answer: /^HTTP\/1\.1 431 / },
 
   // Targets that are not origin-form: the gateway is a reverse proxy, never a forward proxy, so it refuses them.
-  { name: "absolute-form target naming another host", bytes: (t) => `GET http://${t.decoy}${t.outer} HTTP/1.1\r\nHost: a\r\n\r\n`, status: 400 },
+  { name: "absolute-form target naming another host", bytes: (t) => `GET http://${t.decoy}${t.outer} HTTP/1.1\r\nHost: a\r\n\r\n`, answer: /^HTTP\/1\.1 400 / },
   { name: "CONNECT to another host", bytes: (t) => `CONNECT ${t.decoy} HTTP/1.1\r\nHost: ${t.decoy}\r\n\r\n` },
 
   // Paths that would climb above the root or hide a separator from the router.
-  { name: "path climbing above / with ..", bytes: (t) => path(`${t.outer}/../../../etc/passwd`), status: 400 },
-  { name: "path starting with /../", bytes: (t) => path(`/..${t.outer}`), status: 400 },
-  { name: "path climbing with encoded dots (%2e%2e)", bytes: (t) => path(`/%2e%2e${t.outer}`), status: 400 },
-  { name: "path climbing with mixed-case encoded dots (%2E%2e)", bytes: (t) => path(`${t.outer}/%2E%2e/%2e%2E/%2e%2e/etc/passwd`), status: 400 },
-  { name: "encoded slash (%2F)", bytes: (t) => path(`${t.outer}%2F..%2F..%2Fetc%2Fpasswd`), status: 400 },
-  { name: "encoded backslash (%5C)", bytes: (t) => path(`${t.outer}%5C..%5C..%5Cetc`), status: 400 },
-  { name: "raw backslashes", bytes: (t) => path(`${t.outer}\\..\\..\\etc`), status: 400 },
-  { name: "encoded NUL (%00)", bytes: (t) => path(`${t.outer}%00.json`), status: 400 },
+  { name: "path climbing above / with ..", bytes: (t) => path(`${t.outer}/../../../etc/passwd`), answer: /^HTTP\/1\.1 400 / },
+  { name: "path starting with /../", bytes: (t) => path(`/..${t.outer}`), answer: /^HTTP\/1\.1 400 / },
+  { name: "path climbing with encoded dots (%2e%2e)", bytes: (t) => path(`/%2e%2e${t.outer}`), answer: /^HTTP\/1\.1 400 / },
+  { name: "path climbing with mixed-case encoded dots (%2E%2e)", bytes: (t) => path(`${t.outer}/%2E%2e/%2e%2E/%2e%2e/etc/passwd`), answer: /^HTTP\/1\.1 400 / },
+  { name: "encoded slash (%2F)", bytes: (t) => path(`${t.outer}%2F..%2F..%2Fetc%2Fpasswd`), answer: /^HTTP\/1\.1 400 / },
+  { name: "encoded backslash (%5C)", bytes: (t) => path(`${t.outer}%5C..%5C..%5Cetc`), answer: /^HTTP\/1\.1 400 / },
+  { name: "raw backslashes", bytes: (t) => path(`${t.outer}\\..\\..\\etc`), answer: /^HTTP\/1\.1 400 / },
+  { name: "encoded NUL (%00)", bytes: (t) => path(`${t.outer}%00.json`), answer: /^HTTP\/1\.1 400 / },
 ];
 
 const targetOf = (i: number): Target => {
@@ -196,7 +201,7 @@ afterAll(async () => {
 });
 
 describe("a malformed or smuggling request gets a 4xx or a closed socket and reaches no upstream", () => {
-  it.each(CORPUS.map((entry, i) => ({ ...entry, i })))("$name", async ({ bytes, status, i }) => {
+  it.each(CORPUS.map((entry, i) => ({ ...entry, i })))("$name", async ({ bytes, answer: expected, i }) => {
     const target = targetOf(i);
     const arrivedBefore = arrivals.length;
     const completedBefore = echo.requests.length;
@@ -204,31 +209,38 @@ describe("a malformed or smuggling request gets a 4xx or a closed socket and rea
     const answer = await sendRaw(sent);
     // Anything forwarded would have reached the upstream by now; a short pause only makes a miss less likely.
     await new Promise((r) => setTimeout(r, 200));
-    const context = `sent ${JSON.stringify(sent.length > 300 ? `${sent.slice(0, 300)}…` : sent)}\ngot ${JSON.stringify(answer.text.slice(0, 400))} (socket ${answer.closed ? "closed" : "still open"})\nupstream saw ${JSON.stringify(arrivals.slice(arrivedBefore))}`;
+    const arrived = arrivals.slice(arrivedBefore);
+    const completed = echo.requests.slice(completedBefore).map((r) => `${r.method} ${r.url} body=${JSON.stringify(r.body)}`);
+    const context = [
+      `sent ${JSON.stringify(sent.length > 300 ? `${sent.slice(0, 300)}…` : sent)}`,
+      `got ${JSON.stringify(answer.text.slice(0, 400))} (socket ${answer.closed ? "closed" : "still open"})`,
+      `upstream saw headers of ${JSON.stringify(arrived)}, completed ${JSON.stringify(completed)}`,
+    ].join("\n");
+    const smuggledToken = target.inner.slice("/echo".length);
+
+    // Worst first: a smuggled request reaching the upstream, then a corpus request reaching it whole.
+    expect(arrived.filter((a) => a.includes(smuggledToken)), `the smuggled request never reaches the upstream\n${context}`).toEqual([]);
+    expect(completed, `no corpus request reaches the upstream whole\n${context}`).toEqual([]);
+    expect(arrived, `not even the headers of a corpus request reach the upstream\n${context}`).toEqual([]);
+    expect(decoyConnections, `nothing reaches the host a target names\n${context}`).toBe(0);
 
     const statusLines = answer.text.match(/(?:^|\r\n)HTTP\/\d\.\d \d{3}/g) ?? [];
-    expect(statusLines.length, `at most one answer, and no answer to a smuggled request\n${context}`).toBeLessThanOrEqual(1);
-    if (answer.text !== "") {
-      expect(answer.text, `a 4xx answer\n${context}`).toMatch(/^HTTP\/1\.1 4\d\d /);
-      if (status !== undefined) expect(answer.text.slice(9, 12), `status ${status}\n${context}`).toBe(String(status));
-    }
+    expect(statusLines.length, `at most one answer, and none to a smuggled request\n${context}`).toBeLessThanOrEqual(1);
+    if (answer.text !== "") expect(answer.text, `a 4xx answer\n${context}`).toMatch(expected ?? /^HTTP\/1\.1 4\d\d /);
     // After a request whose framing cannot be trusted, the connection must not stay open for more.
-    const closes = answer.closed || /\r\nconnection: *close\r\n/i.test(answer.text.slice(0, answer.text.indexOf("\r\n\r\n") + 2));
-    expect(closes, `a closed socket, or an answer that closes it\n${context}`).toBe(true);
-
-    expect(arrivals.slice(arrivedBefore), `nothing reaches the upstream\n${context}`).toEqual([]);
-    expect(echo.requests.slice(completedBefore), `nothing reaches the upstream\n${context}`).toEqual([]);
-    expect(decoyConnections, `nothing reaches the host a target names\n${context}`).toBe(0);
+    const head = answer.text.slice(0, answer.text.indexOf("\r\n\r\n") + 2);
+    expect(answer.closed || /\r\nconnection: *close\r\n/i.test(head), `a closed socket, or an answer that closes it\n${context}`).toBe(true);
   });
 });
 
 describe("after the corpus", () => {
-  it("still runs the same workers, has forwarded none of the corpus, and serves a normal request", async () => {
+  it("still runs the same workers, never let a smuggled request through, and serves a normal request", async () => {
     expect(gateway.process.exitCode).toBeNull();
     expect(await workerPids(), `no worker died or was re-forked\n${gateway.output()}`).toEqual(pidsBefore);
     expect(pidsBefore).toHaveLength(2);
     expect((await gateway.status()).workers.every((w) => w.ready)).toBe(true);
-    expect(arrivals.filter((a) => /smuggle|passwd|etc/.test(a))).toEqual([]);
+    // Caught here too if one arrived late, after its entry had finished; per-entry checks cover the outer requests.
+    expect(arrivals.filter((a) => /smuggled-|passwd|\/etc\b/.test(a))).toEqual([]);
     expect(decoyConnections).toBe(0);
 
     // Several requests on fresh connections, so that each worker is likely to serve one.

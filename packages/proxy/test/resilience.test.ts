@@ -125,6 +125,8 @@ describe("circuit breaker and fallbacks", () => {
     const staticOne = await get("/flaky/item-3");
     expect(staticOne).toMatchObject({ status: 503, fallback: "static", body: '{"degraded":true}' });
     expect(flaky.requests.length).toBe(seenWhileClosed);
+    const breakers = async () => ((await gateway.status()).workers[0] as unknown as { breakers: Record<string, string> }).breakers;
+    await eventually(async () => (await breakers()).flaky === "open", "/status to show the open breaker");
 
     // After openMs, probes go through; two good ones close it.
     mode.flakyFails = false;
@@ -134,6 +136,7 @@ describe("circuit breaker and fallbacks", () => {
     const after = await drive(10, 1, (i) => get(`/flaky/after-${i}`));
     expect(after.every((x) => x.status === 200 && x.upstream === "flaky")).toBe(true);
     expect(flaky.requests.length).toBe(seenWhileClosed + 12);
+    await eventually(async () => (await breakers()).flaky === undefined, "/status to show the breaker closed");
   });
 
   it("reopens when a half-open probe fails", async () => {
