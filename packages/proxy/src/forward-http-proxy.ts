@@ -27,6 +27,11 @@ export interface ForwardCall {
 /** The one thing the pipeline asks of a forwarding engine. */
 export interface Forwarder {
   forward(req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, call: ForwardCall): void;
+  /**
+   * The client's request turned out malformed mid-body: drop the upstream request before anything more of it
+   * (ideally, before even its headers) leaves; the call ends as if the client went away.
+   */
+  cancel(req: IncomingMessage): void;
   close(): void;
 }
 
@@ -95,6 +100,11 @@ export function createHttpProxyForwarder(options: { maxSockets?: number } = {}):
   proxy.on("proxyReq", (proxyReq: ClientRequest, req: TrackedRequest) => {
     const a = req[CTX];
     if (!a || a.proxyReq) return;
+    if (a.settled) {
+      // Cancelled before the agent gave it a socket: nothing has been written yet, and nothing will be.
+      proxyReq.destroy();
+      return;
+    }
     a.proxyReq = proxyReq;
     const socket = proxyReq.socket as Socket | null;
     if (socket?.connecting) {
@@ -193,6 +203,13 @@ export function createHttpProxyForwarder(options: { maxSockets?: number } = {}):
       } catch (error) {
         settle(a, upstreamError(error as NodeJS.ErrnoException), 502);
       }
+    },
+    cancel(req) {
+      const a = (req as TrackedRequest)[CTX];
+      if (!a || a.settled) return;
+      const proxyReq = a.proxyReq;
+      settle(a, null, 499);
+      proxyReq?.destroy();
     },
     close() {
       proxy.close();

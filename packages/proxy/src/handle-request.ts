@@ -38,6 +38,10 @@ const NO_CONFIG = new GatewayError(503, "NO_CONFIG", "the gateway has not loaded
 const NOT_FOUND = new GatewayError(404, "ROUTE_NOT_FOUND", "no route matches this request");
 const TWO_HOSTS = new GatewayError(400, "BAD_REQUEST", "the request has more than one Host header");
 const TOO_MANY_HEADERS = new GatewayError(431, "HEADERS_TOO_LARGE", "the request has too many header fields");
+const BAD_HOST = new GatewayError(400, "BAD_REQUEST", "the Host header is not a valid host[:port]");
+const BAD_VERSION = new GatewayError(400, "BAD_REQUEST", "the gateway speaks HTTP/1.0 and HTTP/1.1 only");
+// RFC 3986 reg-name (without the comma that joins two Host headers) or IP literal, then an optional port.
+const HOST_HEADER = /^(?:[A-Za-z0-9\-._~!$&'()*+;=%]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
@@ -81,7 +85,9 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     if (typeof requestId !== "string" || !REQUEST_ID.test(requestId)) requestId = randomUUID();
     try {
       if (req.rawHeaders.length > deps.maxHeaderCount * 2) throw TOO_MANY_HEADERS;
-      if (headers.host?.includes(",")) throw TWO_HOSTS;
+      if (req.httpVersionMajor !== 1) throw BAD_VERSION;
+      const host = headers.host;
+      if (host !== undefined && !HOST_HEADER.test(host)) throw host.includes(",") ? TWO_HOSTS : BAD_HOST;
       if (snapshot === null) throw NO_CONFIG;
       const url = req.url ?? "";
       const q = url.indexOf("?");

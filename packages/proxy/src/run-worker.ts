@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import { hostname } from "node:os";
 import pino from "pino";
 import { createDb } from "@bulwark/db/client";
@@ -14,6 +15,9 @@ import { LoadMonitor } from "./admission/load-monitor";
 import { createRuntime } from "./gateway-runtime";
 import { ClusterRateLimiter } from "./resilience/cluster-rate-limiter";
 import type { DrainMessage, HealthTargetsMessage, HealthVerdictMessage, WorkerStatusMessage } from "./worker-messages";
+
+const CURRENT_REQUEST = Symbol("bulwark.currentRequest");
+type TrackedSocket = Duplex & { [CURRENT_REQUEST]?: IncomingMessage };
 
 /**
  * One worker process: loads and watches the config, serves the gateway port (shared through node:cluster),
@@ -107,11 +111,17 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
   const server = createServer({ insecureHTTPParser: false, requireHostHeader: true, joinDuplicateHeaders: true, headersTimeout: options.headersTimeoutMs, requestTimeout: options.requestTimeoutMs, connectionsCheckingInterval: 1_000 }, (req, res) => {
     load.inFlight++;
     res.once("close", () => load.inFlight--);
+    (req.socket as TrackedSocket)[CURRENT_REQUEST] = req;
     handler(req, res);
   });
   server.keepAliveTimeout = 65_000;
   server.maxHeadersCount = 0; // counted in the pipeline, which answers 431 rather than silently dropping headers
-  server.on("clientError", answerClientError);
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: TrackedSocket) => {
+    // A parse error mid-body (a bad chunk after good ones): the request already on its way upstream is dropped.
+    const inFlight = socket[CURRENT_REQUEST];
+    if (inFlight !== undefined && !inFlight.complete) forwarder.cancel(inFlight);
+    answerClientError(err, socket);
+  });
 
   await watcher.start();
   report(watcher.state);
