@@ -83,6 +83,25 @@ describe("admin API /api/v1", () => {
     expect((await versions.GET(req("GET"), { params: Promise.resolve({ version: "x1" }) })).status).toBe(404);
   });
 
+  it("answers 422 at the policy's field path, for the route's own rules and for the whole-draft ones, and saves nothing", async () => {
+    const before = await (await routes.GET(req("GET"), none)).json();
+    const own = await routes.POST(req("POST", { name: "shop", path: "/shop", service: "catalog", retries: { backoffMs: 500, maxBackoffMs: 100 }, rateLimit: { by: "header" } }), none);
+    expect(own.status).toBe(422);
+    expect((await own.json()).error.fields).toEqual([
+      { path: "retries.maxBackoffMs", message: "must be at least backoffMs" },
+      { path: "rateLimit.header", message: "needs the header to count by, for example x-api-key" },
+    ]);
+    // Cross-entity: checked against the draft, but reported relative to the route, as the form expects.
+    const split = await routes.POST(req("POST", { name: "shop", path: "/shop", service: "catalog", split: { service: "nope", percent: 10 } }), none);
+    expect(split.status).toBe(422);
+    expect((await split.json()).error.fields).toEqual([{ path: "split.service", message: "refers to service nope, which does not exist" }]);
+    expect(await (await routes.GET(req("GET"), none)).json()).toEqual(before);
+
+    const breaker = await service.PUT(req("PUT", { name: "catalog", targets: [{ address: "127.0.0.1:4001" }], circuitBreaker: { windowMs: 10 } }), named("catalog"));
+    expect(breaker.status).toBe(422);
+    expect((await breaker.json()).error.fields).toEqual([{ path: "circuitBreaker.windowMs", message: "must be at least 1000 ms" }]);
+  });
+
   it("answers unknown errors with 500 and an id that is in the log, never the stack", async () => {
     const log = vi.spyOn(console, "error").mockImplementation(() => {});
     const res = toErrorResponse(new Error("secret detail"));

@@ -118,7 +118,7 @@ async function deleteEntity(db: Db, kind: Kind, name: string): Promise<void> {
     const draft = await readDraft(tx);
     if (!draft[kind].some((e) => e.name === name)) throw new NotFoundError(`${label(kind)} ${name} does not exist`);
     if (kind === "services") {
-      const users = draft.routes.filter((r) => r.service === name).map((r) => r.name);
+      const users = draft.routes.filter((r) => r.service === name || r.split?.service === name).map((r) => r.name);
       if (users.length) throw new ConflictError("SERVICE_IN_USE", `service ${name} is used by route(s) ${users.join(", ")}; delete or repoint them first`);
     }
     await table(tx, kind).delete({ where: { name } });

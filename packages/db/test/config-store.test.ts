@@ -3,6 +3,7 @@ import { createDb, type Db } from "../src/client";
 import {
   createRoute,
   createService,
+  deleteRoute,
   deleteService,
   getDraftStatus,
   getLatestVersion,
@@ -65,6 +66,14 @@ describe("config store", () => {
   it("refuses to publish an unchanged draft and to delete a service in use", async () => {
     await expect(publishDraft(db, { author: "t" })).rejects.toBeInstanceOf(ConflictError);
     await expect(deleteService(db, "catalog")).rejects.toMatchObject({ code: "SERVICE_IN_USE" });
+  });
+
+  it("refuses to delete a service a route splits traffic to", async () => {
+    await createService(db, { name: "catalog-v2", targets: [{ address: "127.0.0.1:4009" }] });
+    await createRoute(db, { name: "canary", path: "/canary", service: "catalog", split: { service: "catalog-v2", percent: 10 } });
+    await expect(deleteService(db, "catalog-v2")).rejects.toMatchObject({ code: "SERVICE_IN_USE", message: expect.stringContaining("canary") });
+    await deleteRoute(db, "canary");
+    await deleteService(db, "catalog-v2");
   });
 
   it("records what each publish changed", async () => {

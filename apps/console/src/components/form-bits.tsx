@@ -1,7 +1,19 @@
 "use client";
 
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { ApiError } from "@/lib/api";
+
+export type FieldErrors = Record<string, string>;
+
+/** Errors at `base` and below it (`retries.statuses.1`), joined: list elements are shown at the list's input. */
+export function errorsUnder(errors: FieldErrors, base: string): string | undefined {
+  return (
+    Object.entries(errors)
+      .filter(([p]) => p === base || p.startsWith(`${base}.`))
+      .map(([, m]) => m)
+      .join("; ") || undefined
+  );
+}
 
 /** The server's message for one field, shown right under its input. */
 export function FieldMessage({ id, message }: { id: string; message?: string }) {
@@ -10,6 +22,77 @@ export function FieldMessage({ id, message }: { id: string; message?: string }) 
     <p className="field-error" id={`${id}-error`} data-testid={`error-${id}`} role="alert">
       {message}
     </p>
+  );
+}
+
+/**
+ * A labelled input with the server's message for it. Numbers are typed as text so the server judges exactly what
+ * was typed (a number input would turn "12x" into "" and silently apply the default).
+ */
+export function Field(props: {
+  testId: string;
+  label: ReactNode;
+  /** The error path shown here; `nested` also collects errors below it. */
+  path: string;
+  errors: FieldErrors;
+  nested?: boolean;
+  value: string;
+  onChange: (value: string) => void;
+  placeholder?: string;
+  numeric?: boolean;
+  mono?: boolean;
+  hint?: ReactNode;
+}) {
+  const error = props.nested ? errorsUnder(props.errors, props.path) : props.errors[props.path];
+  return (
+    <div className="field">
+      <label htmlFor={props.testId}>{props.label}</label>
+      <input
+        id={props.testId}
+        data-testid={props.testId}
+        className={props.mono ? "mono" : undefined}
+        inputMode={props.numeric ? "decimal" : undefined}
+        value={props.value}
+        placeholder={props.placeholder}
+        aria-invalid={!!error}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+      {props.hint && !error && <p className="field-hint">{props.hint}</p>}
+      <FieldMessage id={props.path} message={error} />
+    </div>
+  );
+}
+
+/**
+ * An optional policy: a checkbox in the legend (`{testId}-enabled`) switches it on and reveals its fields. `path` is
+ * the policy's own error path (`faults`), for rules about the policy as a whole; it is shown even while it is off.
+ * `warn` marks a policy that hurts traffic on purpose (fault injection) while it is on.
+ */
+export function PolicyFieldset(props: {
+  testId: string;
+  title: string;
+  description?: ReactNode;
+  enabled: boolean;
+  onToggle: (enabled: boolean) => void;
+  path?: string;
+  errors?: FieldErrors;
+  warn?: boolean;
+  children: ReactNode;
+}) {
+  const error = props.path ? props.errors?.[props.path] : undefined;
+  const tone = props.enabled ? (props.warn ? " on warn" : " on") : "";
+  return (
+    <fieldset className={`policy${tone}`} data-testid={`${props.testId}-section`}>
+      <legend>
+        <label className="checkbox">
+          <input type="checkbox" data-testid={`${props.testId}-enabled`} checked={props.enabled} onChange={(e) => props.onToggle(e.target.checked)} />
+          {props.title}
+        </label>
+      </legend>
+      {props.description && <p className="policy-description">{props.description}</p>}
+      {props.enabled && props.children}
+      {props.path && <FieldMessage id={props.path} message={error} />}
+    </fieldset>
   );
 }
 

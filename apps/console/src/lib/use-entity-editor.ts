@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api, fieldMap, queryKeys } from "./api";
 
 /**
@@ -34,6 +34,14 @@ export function useEntityEditor<E extends { name: string }, D>(options: {
       await invalidate();
     },
   });
+  // Forms are long: after a refused save, take the operator to the first field to fix (or to the banner).
+  const formRef = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (!save.error || !formRef.current) return;
+    const invalid = formRef.current.querySelector<HTMLElement>('input[aria-invalid="true"], select[aria-invalid="true"], textarea[aria-invalid="true"]');
+    if (invalid) invalid.focus();
+    else formRef.current.querySelector('[data-testid="form-error"]')?.scrollIntoView({ block: "center" });
+  }, [save.error]);
   const remove = useMutation({
     mutationFn: (name: string) => api<void>(`/${kind}/${encodeURIComponent(name)}`, { method: "DELETE" }),
     onSuccess: async (_, name) => {
@@ -63,5 +71,5 @@ export function useEntityEditor<E extends { name: string }, D>(options: {
     setOpen(false);
     save.reset();
   };
-  return { editing, open, draft, setDraft, notice, save, remove, errors: fieldMap(save.error), startCreate, startEdit, submit, cancel };
+  return { editing, open, draft, setDraft, notice, save, remove, errors: fieldMap(save.error), formRef, startCreate, startEdit, submit, cancel };
 }

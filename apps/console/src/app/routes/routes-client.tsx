@@ -1,24 +1,14 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { DEFAULT_TIMEOUTS, HTTP_METHODS, PATH_TYPES, type HttpMethod, type PathType } from "@bulwark/config/schema";
+import { HTTP_METHODS, PATH_TYPES, type HttpMethod, type PathType } from "@bulwark/config/schema";
 import { api, queryKeys, type Route, type Service } from "@/lib/api";
 import { useEntityEditor } from "@/lib/use-entity-editor";
-import { DeleteButton, FieldMessage, FormBanner } from "@/components/form-bits";
+import { DeleteButton, errorsUnder, FieldMessage, FormBanner } from "@/components/form-bits";
 import { Notice, PageHead } from "@/components/page-head";
-
-interface RouteDraft {
-  name: string;
-  hosts: string;
-  path: string;
-  pathType: PathType;
-  methods: HttpMethod[];
-  service: string;
-  stripPrefix: boolean;
-  connectMs: string;
-  responseHeaderMs: string;
-  totalMs: string;
-}
+import { blankRoute, fromRoute, routeErrorPaths, toRouteBody, type RouteDraft } from "./route-draft";
+import { RoutePolicyBadges } from "./route-policy-badges";
+import { RoutePolicyFields, type PolicyProps } from "./route-policy-fields";
 
 const TIMEOUT_FIELDS = [
   { key: "connectMs", label: "Connect timeout (ms)" },
@@ -26,65 +16,23 @@ const TIMEOUT_FIELDS = [
   { key: "totalMs", label: "Total timeout (ms)" },
 ] as const;
 
-const blank = (service = ""): RouteDraft => ({
-  name: "",
-  hosts: "",
-  path: "/",
-  pathType: "prefix",
-  methods: [],
-  service,
-  stripPrefix: false,
-  connectMs: String(DEFAULT_TIMEOUTS.connectMs),
-  responseHeaderMs: String(DEFAULT_TIMEOUTS.responseHeaderMs),
-  totalMs: String(DEFAULT_TIMEOUTS.totalMs),
-});
-const fromRoute = (r: Route): RouteDraft => ({
-  name: r.name,
-  hosts: r.hosts.join(", "),
-  path: r.path,
-  pathType: r.pathType,
-  methods: [...r.methods],
-  service: r.service,
-  stripPrefix: r.stripPrefix,
-  connectMs: String(r.timeouts.connectMs),
-  responseHeaderMs: String(r.timeouts.responseHeaderMs),
-  totalMs: String(r.timeouts.totalMs),
-});
-// Blank number fields are left out so the schema's defaults apply; anything else goes as typed and the server judges it.
-const num = (v: string) => (v.trim() === "" ? undefined : Number(v));
-const toBody = (d: RouteDraft) => ({
-  name: d.name.trim(),
-  hosts: d.hosts.split(",").map((h) => h.trim()).filter(Boolean),
-  path: d.path.trim(),
-  pathType: d.pathType,
-  methods: HTTP_METHODS.filter((m) => d.methods.includes(m)),
-  service: d.service,
-  stripPrefix: d.stripPrefix,
-  timeouts: { connectMs: num(d.connectMs), responseHeaderMs: num(d.responseHeaderMs), totalMs: num(d.totalMs) },
-});
-const KNOWN = new Set(["name", "hosts", "path", "pathType", "methods", "service", "stripPrefix", "timeouts", "timeouts.connectMs", "timeouts.responseHeaderMs", "timeouts.totalMs"]);
-const isKnownPath = (p: string) => KNOWN.has(p) || /^(hosts|methods)\.\d+$/.test(p);
-/** Errors on one list element (`hosts.1`) are shown at the list's input. */
-const collect = (errors: Record<string, string>, base: string) =>
-  Object.entries(errors)
-    .filter(([p]) => p === base || p.startsWith(`${base}.`))
-    .map(([, m]) => m)
-    .join("; ") || undefined;
-
 export function RoutesClient({ initialRoutes, initialServices }: { initialRoutes: Route[]; initialServices: Service[] }) {
   const routes = useQuery({ queryKey: queryKeys.routes, queryFn: () => api<Route[]>("/routes"), initialData: initialRoutes });
   const services = useQuery({ queryKey: queryKeys.services, queryFn: () => api<Service[]>("/services"), initialData: initialServices });
-  const { editing, open, draft, setDraft, notice, save, remove, errors, startCreate, startEdit, submit, cancel } = useEntityEditor<Route, RouteDraft>({
+  const { editing, open, draft, setDraft, notice, save, remove, errors, formRef, startCreate, startEdit, submit, cancel } = useEntityEditor<Route, RouteDraft>({
     kind: "routes",
     label: "route",
-    blank: () => blank(services.data[0]?.name ?? ""),
+    blank: () => blankRoute(services.data[0]?.name ?? ""),
     fromEntity: fromRoute,
-    toBody,
+    toBody: toRouteBody,
   });
   const set = (patch: Partial<RouteDraft>) => setDraft((d) => ({ ...d, ...patch }));
+  const patchPolicy: PolicyProps["patch"] = (key, patch) => setDraft((d) => ({ ...d, [key]: { ...d[key], ...patch } }));
   const toggleMethod = (m: HttpMethod) => set({ methods: draft.methods.includes(m) ? draft.methods.filter((x) => x !== m) : [...draft.methods, m] });
   const serviceNames = services.data.map((s) => s.name);
   const serviceMissing = draft.service !== "" && !serviceNames.includes(draft.service);
+  const withBreaker = new Set(services.data.filter((s) => s.circuitBreaker).map((s) => s.name));
+  const faulty = routes.data.filter((r) => r.faults);
 
   return (
     <section>
@@ -98,11 +46,23 @@ export function RoutesClient({ initialRoutes, initialServices }: { initialRoutes
         }
       />
       <Notice notice={notice} />
+      {faulty.length > 0 && (
+        <div className="banner warn" role="status" data-testid="faults-warning">
+          <strong>Fault injection is configured</strong> on {faulty.length === 1 ? "route" : "routes"}{" "}
+          {faulty.map((r, i) => (
+            <span key={r.name}>
+              {i > 0 && ", "}
+              <code>{r.name}</code>
+            </span>
+          ))}
+          : they abort or delay some requests on purpose once published.
+        </div>
+      )}
 
       {open && (
-        <form className="card form" onSubmit={submit} data-testid="route-form" noValidate>
+        <form ref={formRef} className="card form" onSubmit={submit} data-testid="route-form" noValidate>
           <h2>{editing === null ? "New route" : `Edit route ${editing}`}</h2>
-          <FormBanner error={save.error} isKnown={isKnownPath} />
+          <FormBanner error={save.error} isKnown={routeErrorPaths(draft)} />
           <div className="grid-2">
             <div className="field">
               <label htmlFor="route-name">Name</label>
@@ -140,11 +100,11 @@ export function RoutesClient({ initialRoutes, initialServices }: { initialRoutes
             </div>
             <div className="field span-2">
               <label htmlFor="route-hosts">Hosts (comma-separated; empty = any host)</label>
-              <input id="route-hosts" data-testid="route-hosts" className="mono" value={draft.hosts} placeholder="api.example.edu, *.example.edu" aria-invalid={!!collect(errors, "hosts")} onChange={(e) => set({ hosts: e.target.value })} />
-              <FieldMessage id="hosts" message={collect(errors, "hosts")} />
+              <input id="route-hosts" data-testid="route-hosts" className="mono" value={draft.hosts} placeholder="api.example.edu, *.example.edu" aria-invalid={!!errorsUnder(errors, "hosts")} onChange={(e) => set({ hosts: e.target.value })} />
+              <FieldMessage id="hosts" message={errorsUnder(errors, "hosts")} />
             </div>
           </div>
-          <fieldset className="methods" aria-invalid={!!collect(errors, "methods")}>
+          <fieldset className="methods" aria-invalid={!!errorsUnder(errors, "methods")}>
             <legend>Methods (none checked = any method)</legend>
             <div className="checkbox-row">
               {HTTP_METHODS.map((m) => (
@@ -154,7 +114,7 @@ export function RoutesClient({ initialRoutes, initialServices }: { initialRoutes
                 </label>
               ))}
             </div>
-            <FieldMessage id="methods" message={collect(errors, "methods")} />
+            <FieldMessage id="methods" message={errorsUnder(errors, "methods")} />
           </fieldset>
           <div className="field">
             <label className="checkbox">
@@ -173,6 +133,7 @@ export function RoutesClient({ initialRoutes, initialServices }: { initialRoutes
             ))}
           </div>
           <FieldMessage id="timeouts" message={errors.timeouts} />
+          <RoutePolicyFields draft={draft} set={set} patch={patchPolicy} errors={errors} serviceNames={serviceNames} />
           <div className="form-actions">
             <button type="submit" className="btn primary" data-testid="route-save" disabled={save.isPending}>
               {save.isPending ? "Saving…" : editing === null ? "Create route" : "Save changes"}
@@ -190,18 +151,17 @@ export function RoutesClient({ initialRoutes, initialServices }: { initialRoutes
             <tr>
               <th>Name</th>
               <th>Hosts</th>
-              <th>Path</th>
-              <th>Methods</th>
+              <th title="routes that list no methods match any method">Path and methods</th>
               <th>Service</th>
-              <th title="strip the matched prefix before forwarding">Strip</th>
               <th title="connect / response header / total, in ms">Timeouts (ms)</th>
+              <th>Policies</th>
               <th className="actions-col">Actions</th>
             </tr>
           </thead>
           <tbody>
             {routes.data.length === 0 && (
               <tr>
-                <td colSpan={8} className="empty">
+                <td colSpan={7} className="empty">
                   No routes yet. Create a service first, then a route to it.
                 </td>
               </tr>
@@ -211,27 +171,33 @@ export function RoutesClient({ initialRoutes, initialServices }: { initialRoutes
                 <td className="strong mono">{r.name}</td>
                 <td className="stack">{r.hosts.length ? r.hosts.map((h) => <div key={h} className="mono">{h}</div>) : <span className="muted">any</span>}</td>
                 <td className="nowrap">
-                  <span className="mono">{r.path}</span> <span className={`tag tag-${r.pathType}`}>{r.pathType}</span>
-                </td>
-                <td>
-                  {r.methods.length ? (
-                    <ul className="chips">
+                  <span className="mono">{r.path}</span>
+                  <span className="tags">
+                    <span className={`tag tag-${r.pathType}`}>{r.pathType}</span>
+                    {r.stripPrefix && (
+                      <span className="tag" title="the matched prefix is stripped before forwarding">
+                        strip prefix
+                      </span>
+                    )}
+                  </span>
+                  {r.methods.length > 0 && (
+                    <ul className="chips route-methods">
                       {r.methods.map((m) => (
                         <li key={m} className="chip method">
                           {m}
                         </li>
                       ))}
                     </ul>
-                  ) : (
-                    <span className="muted">any</span>
                   )}
                 </td>
                 <td className="mono">{r.service}</td>
-                <td>{r.stripPrefix ? "yes" : <span className="muted">no</span>}</td>
                 <td className="timeouts">
                   <div><span className="muted">connect</span> {r.timeouts.connectMs}</div>
                   <div><span className="muted">header</span> {r.timeouts.responseHeaderMs}</div>
                   <div><span className="muted">total</span> {r.timeouts.totalMs}</div>
+                </td>
+                <td data-testid={`route-policies-${r.name}`}>
+                  <RoutePolicyBadges route={r} breaker={withBreaker.has(r.service)} />
                 </td>
                 <td className="actions-col">
                   <button type="button" className="btn small" data-testid={`edit-route-${r.name}`} onClick={() => startEdit(r)}>

@@ -1,47 +1,14 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { HASH_SOURCES, LOAD_BALANCING_ALGORITHMS, type LoadBalancing } from "@bulwark/config/schema";
+import { LOAD_BALANCING_ALGORITHMS, type LoadBalancing } from "@bulwark/config/schema";
 import { api, queryKeys, type Service } from "@/lib/api";
 import { useEntityEditor } from "@/lib/use-entity-editor";
 import { DeleteButton, FieldMessage, FormBanner } from "@/components/form-bits";
 import { Notice, PageHead } from "@/components/page-head";
-
-interface TargetDraft {
-  key: number;
-  address: string;
-  weight: string;
-}
-interface ServiceDraft {
-  name: string;
-  description: string;
-  targets: TargetDraft[];
-  algorithm: LoadBalancing["algorithm"];
-  hashSource: (typeof HASH_SOURCES)[number];
-  hashName: string;
-  /** Number fields stay strings while typed; the server says what is wrong with them. */
-  healthCheck: { enabled: boolean; path: string; intervalMs: string; timeoutMs: string; healthyThreshold: string; unhealthyThreshold: string; expectedStatuses: string };
-  outlierDetection: { enabled: boolean; consecutiveFailures: string; baseEjectionMs: string; maxEjectionMs: string; maxEjectionPercent: string };
-}
-
-const HEALTH_DEFAULTS = { enabled: false, path: "/health", intervalMs: "5000", timeoutMs: "2000", healthyThreshold: "2", unhealthyThreshold: "3", expectedStatuses: "200" };
-const OUTLIER_DEFAULTS = { enabled: false, consecutiveFailures: "5", baseEjectionMs: "30000", maxEjectionMs: "300000", maxEjectionPercent: "50" };
-const HEALTH_FIELDS = [
-  ["path", "Path"],
-  ["intervalMs", "Interval (ms)"],
-  ["timeoutMs", "Timeout (ms)"],
-  ["healthyThreshold", "Healthy after (checks)"],
-  ["unhealthyThreshold", "Unhealthy after (checks)"],
-  ["expectedStatuses", "Healthy statuses"],
-] as const;
-const OUTLIER_FIELDS = [
-  ["consecutiveFailures", "Eject after (failures in a row)"],
-  ["baseEjectionMs", "Base ejection (ms)"],
-  ["maxEjectionMs", "Longest ejection (ms)"],
-  ["maxEjectionPercent", "Most targets ejected (%)"],
-] as const;
-/** "" keeps the server's default; anything else is sent as a number (NaN becomes null: "must be a number"). */
-const num = (v: string) => (v.trim() === "" ? undefined : Number(v));
+import { formatMs } from "@/lib/format-units";
+import { blankService, blankTarget, fromService, serviceErrorPaths, toServiceBody, type ServiceDraft, type TargetDraft } from "./service-draft";
+import { ServicePolicyFields } from "./service-policy-fields";
 
 const ALGORITHM_LABELS: Record<LoadBalancing["algorithm"], string> = {
   "round-robin": "Weighted round-robin",
@@ -50,61 +17,14 @@ const ALGORITHM_LABELS: Record<LoadBalancing["algorithm"], string> = {
   "latency-aware": "Latency-aware (peak EWMA)",
 };
 
-let nextKey = 1;
-const blankTarget = (): TargetDraft => ({ key: nextKey++, address: "", weight: "100" });
-const blank = (): ServiceDraft => ({ name: "", description: "", targets: [blankTarget()], algorithm: "round-robin", hashSource: "header", hashName: "", healthCheck: { ...HEALTH_DEFAULTS }, outlierDetection: { ...OUTLIER_DEFAULTS } });
-const fromService = (s: Service): ServiceDraft => ({
-  name: s.name,
-  description: s.description,
-  targets: s.targets.map((t) => ({ key: nextKey++, address: t.address, weight: String(t.weight) })),
-  algorithm: s.loadBalancing?.algorithm ?? "round-robin",
-  hashSource: s.loadBalancing?.hashOn?.source ?? "header",
-  hashName: s.loadBalancing?.hashOn?.name ?? "",
-  healthCheck: s.healthCheck
-    ? { enabled: true, path: s.healthCheck.path, intervalMs: String(s.healthCheck.intervalMs), timeoutMs: String(s.healthCheck.timeoutMs), healthyThreshold: String(s.healthCheck.healthyThreshold), unhealthyThreshold: String(s.healthCheck.unhealthyThreshold), expectedStatuses: s.healthCheck.expectedStatuses.join(", ") }
-    : { ...HEALTH_DEFAULTS },
-  outlierDetection: s.outlierDetection
-    ? { enabled: true, consecutiveFailures: String(s.outlierDetection.consecutiveFailures), baseEjectionMs: String(s.outlierDetection.baseEjectionMs), maxEjectionMs: String(s.outlierDetection.maxEjectionMs), maxEjectionPercent: String(s.outlierDetection.maxEjectionPercent) }
-    : { ...OUTLIER_DEFAULTS },
-});
-const toBody = (d: ServiceDraft) => ({
-  name: d.name.trim(),
-  description: d.description,
-  targets: d.targets.map((t) => ({ address: t.address.trim(), ...(t.weight.trim() === "" ? {} : { weight: Number(t.weight) }) })),
-  loadBalancing: {
-    algorithm: d.algorithm,
-    hashOn: d.algorithm === "consistent-hash" ? { source: d.hashSource, name: d.hashSource === "ip" ? "" : d.hashName.trim() } : null,
-  },
-  healthCheck: d.healthCheck.enabled
-    ? {
-        path: d.healthCheck.path.trim(),
-        intervalMs: num(d.healthCheck.intervalMs),
-        timeoutMs: num(d.healthCheck.timeoutMs),
-        healthyThreshold: num(d.healthCheck.healthyThreshold),
-        unhealthyThreshold: num(d.healthCheck.unhealthyThreshold),
-        expectedStatuses: d.healthCheck.expectedStatuses.split(",").map((x) => x.trim()).filter(Boolean).map(Number),
-      }
-    : null,
-  outlierDetection: d.outlierDetection.enabled
-    ? {
-        consecutiveFailures: num(d.outlierDetection.consecutiveFailures),
-        baseEjectionMs: num(d.outlierDetection.baseEjectionMs),
-        maxEjectionMs: num(d.outlierDetection.maxEjectionMs),
-        maxEjectionPercent: num(d.outlierDetection.maxEjectionPercent),
-      }
-    : null,
-});
-const isKnownPath = (p: string) =>
-  p === "name" || p === "description" || p === "targets" || /^targets\.\d+(\.(address|weight))?$/.test(p) || /^loadBalancing(\.(algorithm|hashOn(\.name)?))?$/.test(p) || /^(healthCheck|outlierDetection)\.\w+$/.test(p);
-
 export function ServicesClient({ initialServices }: { initialServices: Service[] }) {
   const services = useQuery({ queryKey: queryKeys.services, queryFn: () => api<Service[]>("/services"), initialData: initialServices });
-  const { editing, open, draft, setDraft, notice, save, remove, errors, startCreate, startEdit, submit, cancel } = useEntityEditor<Service, ServiceDraft>({
+  const { editing, open, draft, setDraft, notice, save, remove, errors, formRef, startCreate, startEdit, submit, cancel } = useEntityEditor<Service, ServiceDraft>({
     kind: "services",
     label: "service",
-    blank,
+    blank: blankService,
     fromEntity: fromService,
-    toBody,
+    toBody: toServiceBody,
   });
   const setTarget = (key: number, patch: Partial<TargetDraft>) => setDraft((d) => ({ ...d, targets: d.targets.map((t) => (t.key === key ? { ...t, ...patch } : t)) }));
 
@@ -122,9 +42,9 @@ export function ServicesClient({ initialServices }: { initialServices: Service[]
       <Notice notice={notice} />
 
       {open && (
-        <form className="card form" onSubmit={submit} data-testid="service-form" noValidate>
+        <form ref={formRef} className="card form" onSubmit={submit} data-testid="service-form" noValidate>
           <h2>{editing === null ? "New service" : `Edit service ${editing}`}</h2>
-          <FormBanner error={save.error} isKnown={isKnownPath} />
+          <FormBanner error={save.error} isKnown={serviceErrorPaths(draft)} />
           <div className="grid-2">
             <div className="field">
               <label htmlFor="service-name">Name</label>
@@ -194,44 +114,7 @@ export function ServicesClient({ initialServices }: { initialServices: Service[]
               + Add target
             </button>
           </fieldset>
-          <fieldset className="policy">
-            <legend>
-              <label className="checkbox">
-                <input type="checkbox" data-testid="service-health-enabled" checked={draft.healthCheck.enabled} onChange={(e) => setDraft({ ...draft, healthCheck: { ...draft.healthCheck, enabled: e.target.checked } })} />
-                Active health checks
-              </label>
-            </legend>
-            {draft.healthCheck.enabled && (
-              <div className="grid-3">
-                {HEALTH_FIELDS.map(([field, label]) => (
-                  <div className="field" key={field}>
-                    <label htmlFor={`health-${field}`}>{label}</label>
-                    <input id={`health-${field}`} data-testid={`health-${field}`} value={draft.healthCheck[field]} aria-invalid={!!errors[`healthCheck.${field}`]} onChange={(e) => setDraft({ ...draft, healthCheck: { ...draft.healthCheck, [field]: e.target.value } })} />
-                    <FieldMessage id={`healthCheck.${field}`} message={errors[`healthCheck.${field}`] ?? Object.entries(errors).find(([k]) => k.startsWith(`healthCheck.${field}.`))?.[1]} />
-                  </div>
-                ))}
-              </div>
-            )}
-          </fieldset>
-          <fieldset className="policy">
-            <legend>
-              <label className="checkbox">
-                <input type="checkbox" data-testid="service-outlier-enabled" checked={draft.outlierDetection.enabled} onChange={(e) => setDraft({ ...draft, outlierDetection: { ...draft.outlierDetection, enabled: e.target.checked } })} />
-                Passive outlier ejection
-              </label>
-            </legend>
-            {draft.outlierDetection.enabled && (
-              <div className="grid-3">
-                {OUTLIER_FIELDS.map(([field, label]) => (
-                  <div className="field" key={field}>
-                    <label htmlFor={`outlier-${field}`}>{label}</label>
-                    <input id={`outlier-${field}`} data-testid={`outlier-${field}`} value={draft.outlierDetection[field]} aria-invalid={!!errors[`outlierDetection.${field}`]} onChange={(e) => setDraft({ ...draft, outlierDetection: { ...draft.outlierDetection, [field]: e.target.value } })} />
-                    <FieldMessage id={`outlierDetection.${field}`} message={errors[`outlierDetection.${field}`]} />
-                  </div>
-                ))}
-              </div>
-            )}
-          </fieldset>
+          <ServicePolicyFields draft={draft} setDraft={setDraft} errors={errors} />
           <div className="form-actions">
             <button type="submit" className="btn primary" data-testid="service-save" disabled={save.isPending}>
               {save.isPending ? "Saving…" : editing === null ? "Create service" : "Save changes"}
@@ -249,7 +132,7 @@ export function ServicesClient({ initialServices }: { initialServices: Service[]
             <tr>
               <th>Name</th>
               <th>Targets (weight)</th>
-              <th>Load balancing</th>
+              <th>Balancing and resilience</th>
               <th>Description</th>
               <th className="actions-col">Actions</th>
             </tr>
@@ -276,11 +159,19 @@ export function ServicesClient({ initialServices }: { initialServices: Service[]
                 </td>
                 <td data-testid={`service-lb-${s.name}`}>
                   {ALGORITHM_LABELS[s.loadBalancing?.algorithm ?? "round-robin"]}
-                  {s.healthCheck && <div className="muted small">health check {s.healthCheck.path} every {s.healthCheck.intervalMs / 1000} s</div>}
-                  {s.outlierDetection && <div className="muted small">ejects after {s.outlierDetection.consecutiveFailures} failures</div>}
                   {s.loadBalancing?.hashOn && (
                     <div className="muted small">
                       on {s.loadBalancing.hashOn.source === "ip" ? "client address" : `${s.loadBalancing.hashOn.source} ${s.loadBalancing.hashOn.name}`}
+                    </div>
+                  )}
+                  {s.healthCheck && <div className="muted small">health check {s.healthCheck.path} every {s.healthCheck.intervalMs / 1000} s</div>}
+                  {s.outlierDetection && <div className="muted small">ejects after {s.outlierDetection.consecutiveFailures} failures</div>}
+                  {s.circuitBreaker && (
+                    <div className="small" data-testid={`service-breaker-${s.name}`}>
+                      <span className="chip policy-breaker">breaker</span>{" "}
+                      <span className="muted">
+                        opens at {s.circuitBreaker.failureRatePercent}% failures, for {formatMs(s.circuitBreaker.openMs)}
+                      </span>
                     </div>
                   )}
                 </td>
