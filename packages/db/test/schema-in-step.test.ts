@@ -37,6 +37,9 @@ describe("schema.prisma and the SQL migrations", () => {
     expect(await db.sloDefinition.findUniqueOrThrow({ where: { name: "slo" } })).toMatchObject({ id: slo.id, alertState: "ok", spec: { objectivePercent: 99.9 } });
     const event = await db.sloAlertEvent.create({ data: { sloName: "slo", state: "page", previous: "ok", burnRates: { "1h": 20 }, at: now } });
     expect(await db.sloAlertEvent.findUniqueOrThrow({ where: { id: event.id } })).toMatchObject({ state: "page", previous: "ok", burnRates: { "1h": 20 }, at: now });
+    const span = { traceId: "t", spanId: "s", parentSpanId: "p", name: "n", kind: "server", route: "r", service: "s", target: "h:1", method: "GET", path: "/x", status: 502, errorCode: "E", outcome: "proxied", retries: 1, startedAt: now, durationMs: 1.5, attributes: { connectMs: 1 }, keptBecause: "error" };
+    await db.traceSpan.create({ data: span });
+    expect(await db.traceSpan.findFirstOrThrow()).toEqual(span);
   });
 
   it("records every migration in Prisma's table and is a no-op the second time", async () => {
