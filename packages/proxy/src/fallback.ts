@@ -53,18 +53,18 @@ export function compileFallback(f: Fallback): CompiledFallback {
   return Object.freeze({ lastGood: f.lastGood, status: f.status, headers: Object.freeze(headers), body });
 }
 
-/** Answers with the route's fallback; returns the status sent. */
-export function serveFallback(fallback: CompiledFallback, cache: LastGoodCache, req: IncomingMessage, res: ServerResponse): number {
+/** Answers with the route's fallback; returns the status sent and which fallback it was. */
+export function serveFallback(fallback: CompiledFallback, cache: LastGoodCache, req: IncomingMessage, res: ServerResponse): [number, "static" | "last-good"] {
   const method = req.method;
   if (fallback.lastGood && (method === "GET" || method === "HEAD")) {
     const kept = cache.get(req.url ?? "");
     if (kept !== undefined) {
       res.writeHead(200, kept.headers);
       res.end(method === "HEAD" ? undefined : kept.body);
-      return 200;
+      return [200, "last-good"];
     }
   }
   res.writeHead(fallback.status, fallback.headers);
   res.end(method === "HEAD" ? undefined : fallback.body);
-  return fallback.status;
+  return [fallback.status, "static"];
 }

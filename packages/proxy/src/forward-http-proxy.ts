@@ -14,6 +14,9 @@ export interface ForwardCall {
   readonly maxBodyBytes: number;
   /** The upstream's answer has arrived: true sends it to the client, false drops it (a retry follows). */
   onResponse(proxyRes: IncomingMessage): boolean;
+  /** When this attempt's new connection was made (0: a kept-alive one was reused), and its answer began. */
+  connectedAt: number;
+  firstByteAt: number;
   /** Set by onResponse when the body sent to the client should also be handed to capture(). */
   readonly capturing: boolean;
   capture(chunk: Buffer): void;
@@ -110,6 +113,7 @@ export function createHttpProxyForwarder(options: { maxSockets?: number } = {}):
     if (socket?.connecting) {
       a.connectTimer = setTimeout(() => proxyReq.destroy(CONNECT_TIMEOUT), a.call.timeouts.connectMs);
       socket.once("connect", () => {
+        a.call.connectedAt = performance.now();
         if (a.connectTimer !== null) clearTimeout(a.connectTimer);
         a.connectTimer = null;
       });
@@ -123,6 +127,7 @@ export function createHttpProxyForwarder(options: { maxSockets?: number } = {}):
       return;
     }
     clearTimers(a);
+    a.call.firstByteAt = performance.now();
     const status = proxyRes.statusCode ?? 502;
     if (!a.call.onResponse(proxyRes)) {
       // Dropped for a retry: drain it so the upstream connection can be reused.

@@ -26,6 +26,14 @@ export interface GatewayOptions {
   maxInFlight: number;
   /** Load shedding: event-loop delay at which low-priority routes are shed (normal ones at twice it). */
   shedLagMs: number;
+  /** Share of new traces kept (head sampling); failed and slow requests are always kept. */
+  traceSampleRatio: number;
+  traceSlowMs: number;
+  traceRetentionHours: number;
+  /** How often rollups and spans are written to the database. */
+  telemetryFlushMs: number;
+  /** OTLP/HTTP collector (Jaeger, Tempo...) that spans are also exported to. */
+  otlpEndpoint: string | null;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -33,6 +41,14 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+function ratio(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`${name} must be a number from 0 to 1, got "${raw}"`);
   return n;
 }
 
@@ -58,5 +74,10 @@ export function readGatewayOptions(env: NodeJS.ProcessEnv = process.env): Gatewa
     redisUrl: env.REDIS_URL || null,
     maxInFlight: int(env, "GATEWAY_MAX_IN_FLIGHT", 10_000, 1, 1_000_000),
     shedLagMs: int(env, "GATEWAY_SHED_LAG_MS", 250, 1, 60_000),
+    traceSampleRatio: ratio(env, "GATEWAY_TRACE_SAMPLE_RATIO", 0.01),
+    traceSlowMs: int(env, "GATEWAY_TRACE_SLOW_MS", 1_000, 1, 3_600_000),
+    traceRetentionHours: int(env, "GATEWAY_TRACE_RETENTION_HOURS", 72, 1, 24 * 90),
+    telemetryFlushMs: int(env, "GATEWAY_TELEMETRY_FLUSH_MS", 5_000, 100, 600_000),
+    otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || null,
   };
 }

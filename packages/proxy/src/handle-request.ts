@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Snapshot } from "./compile-snapshot";
 import type { Forwarder } from "./forward-http-proxy";
@@ -7,7 +7,17 @@ import { GatewayError, sendError } from "./gateway-error";
 import type { GatewayRuntime } from "./gateway-runtime";
 import { normalizePath } from "./normalize-path";
 import { ProxyCall, type CallEnv } from "./proxy-call";
+import { randomHex } from "./telemetry/random-ids";
 import type { Outcome } from "./telemetry/rollup-recorder";
+
+/** The W3C trace this request belongs to and the gateway's own span in it. */
+export interface TraceContext {
+  traceId: string;
+  spanId: string;
+  /** The caller's span, when the request came with a traceparent. */
+  parentSpanId: string | null;
+  sampled: boolean;
+}
 
 export interface FinishedRequest {
   route: string | null;
@@ -18,6 +28,13 @@ export interface FinishedRequest {
   /** Attempts beyond the first. */
   retries: number;
   ms: number;
+  method: string;
+  path: string;
+  /** performance.now() when the request arrived. */
+  startedAt: number;
+  trace: TraceContext;
+  /** The routed call, with its upstream attempts and decisions; null when the request was refused before routing. */
+  call: ProxyCall | null;
 }
 
 export interface RequestHandlerDeps {
@@ -28,6 +45,8 @@ export interface RequestHandlerDeps {
   /** Peers whose X-Forwarded-For / -Proto are believed. */
   trustedProxies: ReadonlySet<string>;
   maxHeaderCount: number;
+  /** Share of new traces (no sampled traceparent from the caller) whose spans are kept. */
+  traceSampleRatio: number;
   /** Called once when a request ends. */
   onFinish?(finished: FinishedRequest): void;
   /** While draining, answers ask clients to reconnect elsewhere. */
@@ -51,8 +70,14 @@ function hostOf(header: string | undefined): string {
   return h.toLowerCase();
 }
 
-function newTraceparent(): string {
-  return `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-01`;
+const ZERO_TRACE = "00000000000000000000000000000000";
+
+/** Continues the caller's trace (parent-based sampling) or starts one, sampled at `ratio`. */
+function traceOf(traceparent: string | string[] | undefined, ratio: number, random: () => number): TraceContext {
+  if (typeof traceparent === "string" && TRACEPARENT.test(traceparent) && traceparent.slice(3, 35) !== ZERO_TRACE) {
+    return { traceId: traceparent.slice(3, 35), spanId: randomHex(8), parentSpanId: traceparent.slice(36, 52), sampled: (parseInt(traceparent.slice(53, 55), 16) & 1) === 1 };
+  }
+  return { traceId: randomHex(16), spanId: randomHex(8), parentSpanId: null, sampled: ratio > 0 && random() < ratio };
 }
 
 /** The client's address: the peer's, or the last hop a trusted proxy recorded in X-Forwarded-For. */
@@ -70,11 +95,25 @@ function clientAddress(peer: string, trusted: boolean, forwardedFor: string | st
  */
 export function createRequestHandler(deps: RequestHandlerDeps) {
   const onFinish = deps.onFinish;
+  const random = deps.runtime.random;
   const env: CallEnv = {
     forwarder: deps.forwarder,
     runtime: deps.runtime,
     onFinish: (call, status, code) =>
-      onFinish?.({ route: call.route.name, service: call.service.name, status, errorCode: code, outcome: call.outcome, retries: call.attempt, ms: performance.now() - call.started }),
+      onFinish?.({
+        route: call.route.name,
+        service: call.service.name,
+        status,
+        errorCode: code,
+        outcome: call.outcome,
+        retries: call.attempt,
+        ms: performance.now() - call.started,
+        method: call.req.method ?? "",
+        path: call.path,
+        startedAt: call.started,
+        trace: call.trace,
+        call,
+      }),
   };
 
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -83,6 +122,8 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
     const headers = req.headers;
     let requestId = headers["x-request-id"];
     if (typeof requestId !== "string" || !REQUEST_ID.test(requestId)) requestId = randomUUID();
+    const trace = traceOf(headers.traceparent, deps.traceSampleRatio, random);
+    let path = "";
     try {
       if (req.rawHeaders.length > deps.maxHeaderCount * 2) throw TOO_MANY_HEADERS;
       if (req.httpVersionMajor !== 1) throw BAD_VERSION;
@@ -92,7 +133,7 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       const url = req.url ?? "";
       const q = url.indexOf("?");
       const rawPath = q < 0 ? url : url.slice(0, q);
-      const path = normalizePath(rawPath);
+      path = normalizePath(rawPath);
       const match = snapshot.match(req.method ?? "", path, hostOf(headers.host));
       if (match === null) throw NOT_FOUND;
       const route = match.route;
@@ -114,18 +155,18 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       headers["x-forwarded-proto"] = trusted && typeof forwardedProto === "string" ? forwardedProto : "http";
       if (headers.host) headers["x-forwarded-host"] = headers.host;
       headers["x-request-id"] = requestId;
-      const traceparent = headers.traceparent;
-      if (typeof traceparent !== "string" || !TRACEPARENT.test(traceparent)) headers.traceparent = newTraceparent();
+      headers.traceparent = `00-${trace.traceId}-${trace.spanId}-${trace.sampled ? "01" : "00"}`;
       res.setHeader("x-request-id", requestId);
       if (deps.draining()) res.setHeader("connection", "close");
 
-      new ProxyCall(req, res, route, requestId, clientAddress(peer, trusted, forwardedFor), hasBody, started, env).run();
+      new ProxyCall(req, res, route, requestId, clientAddress(peer, trusted, forwardedFor), hasBody, started, path, trace, env).run();
     } catch (error) {
       const e = error instanceof GatewayError ? error : new GatewayError(500, "GATEWAY_ERROR", "the gateway failed to handle the request");
       res.setHeader("x-request-id", requestId);
       if (e.status === 400 || e.status === 431) res.setHeader("connection", "close"); // framing is not to be trusted
       sendError(res, e, requestId);
-      onFinish?.({ route: null, service: null, status: e.status, errorCode: e.code, outcome: e.outcome, retries: 0, ms: performance.now() - started });
+      if (path === "") path = (req.url ?? "").slice(0, 200);
+      onFinish?.({ route: null, service: null, status: e.status, errorCode: e.code, outcome: e.outcome, retries: 0, ms: performance.now() - started, method: req.method ?? "", path, startedAt: started, trace, call: null });
     }
   };
 }

@@ -4,6 +4,7 @@ import { MAX_CAPTURE_BYTES, serveFallback } from "./fallback";
 import type { ForwardCall, Forwarder } from "./forward-http-proxy";
 import { GatewayError, sendError } from "./gateway-error";
 import type { GatewayRuntime } from "./gateway-runtime";
+import type { TraceContext } from "./handle-request";
 import type { Outcome } from "./telemetry/rollup-recorder";
 
 /** What every call of a worker shares: the engine, time and chance, and where finished requests are reported. */
@@ -16,6 +17,20 @@ export interface CallEnv {
 const CIRCUIT_OPEN = new GatewayError(503, "CIRCUIT_OPEN", "the service's circuit breaker is open; it is failing and gets time to recover");
 const NO_TARGET = new GatewayError(503, "NO_HEALTHY_UPSTREAM", "the service has no target that can take the request");
 // Failures where the upstream never saw the request (or reset before answering): safe to retry idempotent requests.
+/** One upstream attempt, for traces. */
+export interface TryRecord {
+  service: string;
+  target: string;
+  /** performance.now() at its start. */
+  startedAt: number;
+  durationMs: number;
+  /** Time to a new connection (null: a kept-alive one), and to the answer's first byte. */
+  connectMs: number | null;
+  firstByteMs: number | null;
+  status: number;
+  errorCode: string | null;
+}
+
 const RETRYABLE = new Set(["UPSTREAM_CONNECTION_REFUSED", "UPSTREAM_UNREACHABLE", "UPSTREAM_CONNECT_TIMEOUT", "UPSTREAM_CONNECTION_RESET"]);
 
 /**
@@ -30,6 +45,12 @@ export class ProxyCall implements ForwardCall {
   attempt = 0;
   remainingMs = 0;
   capturing = false;
+  connectedAt = 0;
+  firstByteAt = 0;
+  /** Every upstream attempt, in order. */
+  readonly tries: TryRecord[] = [];
+  /** What the gateway decided along the way (breaker, fallback, rate limit, fault), for traces; null when nothing. */
+  decisions: Record<string, string | number> | null = null;
   private target = -1;
   private attemptStarted = 0;
   private dropForRetry = false;
@@ -51,9 +72,20 @@ export class ProxyCall implements ForwardCall {
     /** The request carries a body (which the gateway streams, so it cannot be replayed). */
     readonly hasBody: boolean,
     readonly started: number,
+    /** The normalised request path, before any strip prefix. */
+    readonly path: string,
+    readonly trace: TraceContext,
     private readonly env: CallEnv,
   ) {
     this.service = route.service;
+  }
+
+  get lastTry(): TryRecord | null {
+    return this.tries.length ? this.tries[this.tries.length - 1] : null;
+  }
+
+  decide(what: string, value: string | number): void {
+    (this.decisions ??= {})[what] = value;
   }
 
   get timeouts() {
@@ -102,7 +134,10 @@ export class ProxyCall implements ForwardCall {
     if (this.res.destroyed) return this.finish(499, null);
     const rt = this.service.runtime;
     const breaker = rt.breaker;
-    if (breaker !== null && !breaker.tryAcquire()) return this.fail(CIRCUIT_OPEN);
+    if (breaker !== null && !breaker.tryAcquire()) {
+      this.decide("breaker", "open");
+      return this.fail(CIRCUIT_OPEN);
+    }
     const index = rt.balancer.pick(this.req, this.target);
     if (index < 0) {
       breaker?.cancel();
@@ -111,6 +146,7 @@ export class ProxyCall implements ForwardCall {
     this.target = index;
     const now = performance.now();
     this.attemptStarted = now;
+    this.connectedAt = this.firstByteAt = 0;
     this.remainingMs = Math.max(1, this.route.timeouts.totalMs - (now - this.started));
     this.env.forwarder.forward(this.req, this.res, this.service.targets[index], this);
   }
@@ -155,8 +191,20 @@ export class ProxyCall implements ForwardCall {
 
   onDone(error: GatewayError | null, status: number): void {
     const rt = this.service.runtime;
-    const ms = performance.now() - this.attemptStarted;
+    const ended = performance.now();
+    const ms = ended - this.attemptStarted;
     rt.balancer.release(this.target, ms);
+    const start = this.attemptStarted;
+    this.tries.push({
+      service: this.service.name,
+      target: this.service.targets[this.target].address,
+      startedAt: start,
+      durationMs: ms,
+      connectMs: this.connectedAt > 0 ? this.connectedAt - start : null,
+      firstByteMs: this.firstByteAt > 0 ? this.firstByteAt - start : null,
+      status: error !== null ? error.status : status,
+      errorCode: error !== null ? error.code : null,
+    });
     if (this.slotInUse) {
       this.slotInUse = false;
       this.route.runtime.retryBudget.retryFinished();
@@ -212,7 +260,9 @@ export class ProxyCall implements ForwardCall {
     if (fallback !== null && !res.headersSent && (error.upstream || error === CIRCUIT_OPEN || error === NO_TARGET)) {
       this.outcome = "fallback";
       try {
-        return this.finish(serveFallback(fallback, this.route.runtime.lastGood, this.req, res), error.code);
+        const [status, kind] = serveFallback(fallback, this.route.runtime.lastGood, this.req, res);
+        this.decide("fallback", kind);
+        return this.finish(status, error.code);
       } catch {
         res.destroy();
         return this.finish(500, error.code);

@@ -5,6 +5,8 @@ import type { GatewayOptions } from "./gateway-options";
 import { runWorker } from "./run-worker";
 import { ActiveHealthChecker } from "./active-health-checker";
 import type { HealthTargetsMessage, WorkerStatusMessage } from "./worker-messages";
+import { AggregatorRegistry, Registry } from "prom-client";
+import { clusterMetricsText, collected } from "./telemetry/gateway-metrics";
 
 /** Node's lenient parser accepts requests that smuggling attacks rely on: never run the gateway with it. */
 export function insecureParserEnabled(): boolean {
@@ -51,10 +53,24 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
   });
   for (let i = 0; i < options.workers; i++) fork();
 
-  const admin = startAdmin(options.adminPort, () => {
-    const workers = [...statuses.values()];
-    return { ready: !draining && workers.some((w) => w.ready), draining, workers, targets: checker.status() };
-  });
+  const own = new Registry();
+  own.registerMetric(
+    collected("bulwark_upstream_target_healthy", "Active health check verdict per target: 1 healthy, 0 down.", "gauge", () =>
+      checker.status().map((t) => ({ labels: { service: t.service, target: t.address }, value: t.healthy ? 1 : 0 })),
+    ) as unknown as Parameters<Registry["registerMetric"]>[0],
+  );
+  own.registerMetric(
+    collected("bulwark_workers_ready", "Workers that are listening on a loaded config.", "gauge", () => [{ labels: {}, value: [...statuses.values()].filter((w) => w.ready).length }]) as unknown as Parameters<Registry["registerMetric"]>[0],
+  );
+  const aggregator = new AggregatorRegistry();
+  const admin = startAdmin(
+    options.adminPort,
+    () => {
+      const workers = [...statuses.values()];
+      return { ready: !draining && workers.some((w) => w.ready), draining, workers, targets: checker.status() };
+    },
+    () => clusterMetricsText(aggregator, own),
+  );
   log.info({ port: options.port, adminPort: options.adminPort, workers: options.workers }, "gateway starting");
 
   const shutdown = async (signal: string) => {
@@ -83,7 +99,7 @@ interface AdminStatus {
   targets: { service: string; address: string; healthy: boolean }[];
 }
 
-function startAdmin(port: number, status: () => AdminStatus): Server {
+function startAdmin(port: number, status: () => AdminStatus, metrics: () => Promise<string>): Server {
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?", 1)[0];
     const send = (code: number, body: unknown) => {
@@ -91,13 +107,20 @@ function startAdmin(port: number, status: () => AdminStatus): Server {
       res.writeHead(code, { "content-type": "application/json", "cache-control": "no-store" }).end(text);
     };
     if (path === "/healthz") return send(200, { status: "ok" });
+    if (path === "/metrics") {
+      metrics().then(
+        (text) => res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" }).end(text),
+        () => send(500, { error: { code: "METRICS_FAILED", message: "metrics could not be collected" } }),
+      );
+      return;
+    }
     const s = status();
     if (path === "/readyz") return send(s.ready ? 200 : 503, { ready: s.ready, draining: s.draining });
     if (path === "/status") {
       const versions = s.workers.map((w) => w.version ?? 0);
       return send(200, { ...s, version: versions.length ? Math.min(...versions) : null, workers: s.workers.map(({ type: _t, ...w }) => w) });
     }
-    send(404, { error: { code: "NOT_FOUND", message: "admin endpoints: /healthz, /readyz, /status" } });
+    send(404, { error: { code: "NOT_FOUND", message: "admin endpoints: /healthz, /readyz, /status, /metrics" } });
   });
   server.listen(port);
   return server;

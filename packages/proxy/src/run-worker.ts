@@ -14,6 +14,7 @@ import { ActiveHealth } from "./target-health";
 import { LoadMonitor } from "./admission/load-monitor";
 import { createRuntime } from "./gateway-runtime";
 import { ClusterRateLimiter } from "./resilience/cluster-rate-limiter";
+import { startWorkerTelemetry } from "./telemetry/worker-telemetry";
 import type { DrainMessage, HealthTargetsMessage, HealthVerdictMessage, WorkerStatusMessage } from "./worker-messages";
 
 const CURRENT_REQUEST = Symbol("bulwark.currentRequest");
@@ -98,6 +99,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     },
   });
 
+  const telemetry = startWorkerTelemetry({ db, options, workerId: id, log, state: watcher.state, load, breakers });
   const forwarder = createHttpProxyForwarder();
   const handler = createRequestHandler({
     current: () => watcher.snapshot,
@@ -105,6 +107,8 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     runtime,
     trustedProxies: new Set(options.trustedProxies),
     maxHeaderCount: options.maxHeaderCount,
+    traceSampleRatio: options.traceSampleRatio,
+    onFinish: telemetry.onFinish,
     draining: () => draining,
   });
   // Duplicate headers are joined, so two Host headers show up as one with a comma and are refused.
@@ -147,6 +151,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     if (load.inFlight > 0) log.warn({ inFlight: load.inFlight }, "drain timeout: closing the remaining requests");
     clearInterval(beat);
     await watcher.stop();
+    await telemetry.stop();
     load.stop();
     await limiter.close();
     await markWorkerStopped(db, id).catch(() => {});

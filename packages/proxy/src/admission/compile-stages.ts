@@ -50,6 +50,7 @@ function rateLimitStage(route: Route, runtime: GatewayRuntime): Stage {
     const resetSec = d.allowed ? windowSec : Math.max(1, Math.ceil(d.retryAfterMs / 1000));
     res.setHeader("ratelimit-reset", String(resetSec));
     if (!d.allowed) {
+      call.decide("rateLimit", d.source === "cluster" ? "limited (cluster)" : "limited (local)");
       throw new GatewayError(429, "RATE_LIMITED", "too many requests for this route; slow down", { "retry-after": String(resetSec) }, "rate_limited");
     }
   };
@@ -64,14 +65,18 @@ function delayStage(percent: number, ms: number, runtime: GatewayRuntime): Stage
   return (call) => {
     if (runtime.random() * 100 >= percent) return;
     call.res.setHeader("x-bulwark-fault", "delay");
+    call.decide("fault", `delay ${ms} ms`);
     return new Promise((ok) => setTimeout(ok, ms));
   };
 }
 
 function abortStage(percent: number, status: number, runtime: GatewayRuntime): Stage {
   const error = new GatewayError(status, "FAULT_INJECTED", "this request was aborted by the route's fault injection", { "x-bulwark-fault": "abort" });
-  return () => {
-    if (runtime.random() * 100 < percent) throw error;
+  return (call) => {
+    if (runtime.random() * 100 < percent) {
+      call.decide("fault", `abort ${status}`);
+      throw error;
+    }
   };
 }
 

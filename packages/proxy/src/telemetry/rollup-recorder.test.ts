@@ -62,4 +62,19 @@ describe("rollup recorder", () => {
     await recorder.flush();
     expect(written.flat().map((r) => r.bucket.getUTCMinutes())).toEqual([2, 3]);
   });
+
+  it("merges a minute counted across several failed flushes into one row (one upsert per route and minute)", async () => {
+    const { recorder, written, fail } = setup();
+    fail(true);
+    recorder.record("courses", "catalog", 200, "proxied", 5);
+    await recorder.flush().catch(() => {});
+    recorder.record("courses", "catalog", 500, "proxied", 5);
+    await recorder.flush().catch(() => {});
+    recorder.record("courses", "catalog", 200, "proxied", 5);
+    expect(recorder.pendingRows).toBe(1);
+    fail(false);
+    await recorder.flush();
+    expect(written.flat()).toHaveLength(1);
+    expect(written.flat()[0]).toMatchObject({ requests: 3, errors: 1 });
+  });
 });

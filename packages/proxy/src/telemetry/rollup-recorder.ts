@@ -22,7 +22,8 @@ export class RollupRecorder {
   private readonly now: () => number;
   private minute = -1;
   private current = new Map<string, RollupRow>();
-  private pending: RollupRow[] = [];
+  /** Rows waiting for the database, one per route and minute: a minute counted in several flushes is merged. */
+  private pending = new Map<string, RollupRow>();
   private flushing: Promise<void> | null = null;
   /** Rows dropped because the buffer was full while the database was away. */
   dropped = 0;
@@ -51,23 +52,29 @@ export class RollupRecorder {
   }
 
   private rollMinute(minute: number) {
-    if (this.current.size) this.enqueue([...this.current.values()]);
+    if (this.current.size) this.enqueue(this.current.values());
     this.current = new Map();
     this.minute = minute;
   }
 
-  private enqueue(rows: RollupRow[]) {
-    this.pending.push(...rows);
-    const excess = this.pending.length - this.maxPending;
-    if (excess > 0) {
-      this.pending.splice(0, excess);
-      this.dropped += excess;
+  private enqueue(rows: Iterable<RollupRow>) {
+    for (const row of rows) {
+      const key = `${row.route}\u0000${row.bucket.getTime()}`;
+      const kept = this.pending.get(key);
+      if (kept === undefined) this.pending.set(key, row);
+      else mergeRow(kept, row);
+    }
+    let excess = this.pending.size - this.maxPending;
+    for (const key of this.pending.keys()) {
+      if (excess-- <= 0) break;
+      this.pending.delete(key);
+      this.dropped++;
     }
   }
 
   /** Rows waiting for the database, for metrics. */
   get pendingRows(): number {
-    return this.pending.length;
+    return this.pending.size;
   }
 
   /**
@@ -77,16 +84,18 @@ export class RollupRecorder {
   flush(): Promise<void> {
     if (this.flushing) return this.flushing;
     if (this.current.size) {
-      this.enqueue([...this.current.values()]);
+      this.enqueue(this.current.values());
       this.current = new Map();
     }
-    if (!this.pending.length) return Promise.resolve();
+    if (!this.pending.size) return Promise.resolve();
     const batch = this.pending;
-    this.pending = [];
-    this.flushing = this.write(batch)
+    this.pending = new Map();
+    this.flushing = this.write([...batch.values()])
       .catch((error) => {
-        this.pending = batch.concat(this.pending);
-        this.enqueue([]);
+        // Back in front of anything counted meanwhile, merged with it where it is the same route and minute.
+        const meanwhile = this.pending;
+        this.pending = batch;
+        this.enqueue(meanwhile.values());
         throw error;
       })
       .finally(() => {
@@ -94,4 +103,14 @@ export class RollupRecorder {
       });
     return this.flushing;
   }
+}
+
+function mergeRow(into: RollupRow, from: RollupRow): void {
+  into.requests += from.requests;
+  into.errors += from.errors;
+  into.fallbacks += from.fallbacks;
+  into.shed += from.shed;
+  into.rateLimited += from.rateLimited;
+  into.rejected += from.rejected;
+  for (let i = 0; i < into.latency.length; i++) into.latency[i] += from.latency[i];
 }

@@ -1,0 +1,89 @@
+import type { Logger } from "pino";
+import type { Db } from "@bulwark/db/client";
+import { pruneSpans, writeSpans } from "@bulwark/db/traces";
+import { writeRollups } from "@bulwark/db/traffic";
+import type { LoadMonitor } from "../admission/load-monitor";
+import type { WatcherState } from "../config-watcher";
+import type { GatewayOptions } from "../gateway-options";
+import type { FinishedRequest } from "../handle-request";
+import { collected, createWorkerRegistry } from "./gateway-metrics";
+import { RollupRecorder } from "./rollup-recorder";
+import { TraceRecorder } from "./trace-recorder";
+import { TrafficCounters } from "./traffic-counters";
+
+export interface WorkerTelemetry {
+  /** The request pipeline's one hot-path call: counters, rollups, and the trace decision. */
+  onFinish(f: FinishedRequest): void;
+  /** Writes what is buffered (drain calls it before exit). */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const PRUNE_EVERY_MS = 10 * 60_000;
+const BREAKER_VALUE = { "half-open": 1, open: 2 } as const;
+
+/**
+ * Everything a worker reports about its traffic: Prometheus metrics (served, summed over the workers, by the
+ * primary's /metrics), per-route minute rollups and kept spans written to PostgreSQL in batches every few
+ * seconds, never on the request path, waiting in bounded buffers while the database is away.
+ */
+export function startWorkerTelemetry(deps: {
+  db: Db;
+  options: GatewayOptions;
+  workerId: string;
+  log: Logger;
+  state: WatcherState;
+  load: LoadMonitor;
+  breakers: ReadonlyMap<string, "open" | "half-open">;
+}): WorkerTelemetry {
+  const { db, options, log } = deps;
+  const worker = String(process.pid);
+  const counters = new TrafficCounters();
+  const rollups = new RollupRecorder({ write: (rows) => writeRollups(db, rows) });
+  const traces = new TraceRecorder({ slowMs: options.traceSlowMs, write: (rows) => writeSpans(db, rows), otlpEndpoint: options.otlpEndpoint, worker: deps.workerId });
+  const perWorker = (value: number) => [{ labels: { worker }, value }];
+
+  createWorkerRegistry([
+    collected("bulwark_requests_total", "Requests answered, by route, service, status class and outcome (proxied, fallback, shed, rate_limited, rejected).", "counter", () => counters.requests()),
+    collected("bulwark_request_duration_seconds", "Time from request to the end of the answer, by route and service.", "histogram", () => counters.latency("bulwark_request_duration_seconds")),
+    collected("bulwark_retries_total", "Upstream attempts beyond the first, by route and service.", "counter", () => counters.retries()),
+    collected("bulwark_config_version", "The config version each worker runs.", "gauge", () => perWorker(deps.state.version ?? 0)),
+    collected("bulwark_config_refused_version", "The last config version a worker refused (0: none).", "gauge", () => perWorker(deps.state.rejectedVersion ?? 0)),
+    collected("bulwark_breaker_state", "Circuit breakers that are not closed: 1 half-open, 2 open.", "gauge", () =>
+      [...deps.breakers].map(([service, state]) => ({ labels: { service, worker }, value: BREAKER_VALUE[state] })),
+    ),
+    collected("bulwark_in_flight_requests", "Requests in flight on each worker.", "gauge", () => perWorker(deps.load.inFlight)),
+    collected("bulwark_event_loop_delay_seconds", "Each worker's latest event-loop delay sample.", "gauge", () => perWorker(deps.load.lagMs / 1000)),
+    collected("bulwark_rollup_rows_pending", "Traffic rollup rows waiting for the database.", "gauge", () => perWorker(rollups.pendingRows)),
+    collected("bulwark_rollup_rows_dropped_total", "Rollup rows dropped because the buffer filled while the database was away.", "counter", () => perWorker(rollups.dropped)),
+    collected("bulwark_trace_spans_dropped_total", "Spans dropped because the buffer filled while the database was away.", "counter", () => perWorker(traces.dropped)),
+  ]);
+
+  const flush = async () => {
+    await Promise.all([
+      rollups.flush().catch((error) => log.debug({ err: (error as Error).message, pending: rollups.pendingRows }, "rollups not written; database away?")),
+      traces.flush().catch((error) => log.debug({ err: (error as Error).message, pending: traces.pendingSpans }, "spans not written; database away?")),
+    ]);
+  };
+  const flushTimer = setInterval(() => void flush(), options.telemetryFlushMs);
+  flushTimer.unref();
+  const prune = () =>
+    pruneSpans(db, new Date(Date.now() - options.traceRetentionHours * 3_600_000)).catch((error) => log.debug({ err: (error as Error).message }, "span pruning failed"));
+  const pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS);
+  pruneTimer.unref();
+
+  return {
+    onFinish(f) {
+      counters.record(f.route, f.service, f.status, f.outcome, f.ms, f.retries);
+      if (f.route !== null && f.service !== null) rollups.record(f.route, f.service, f.status, f.outcome, f.ms);
+      traces.offer(f);
+    },
+    flush,
+    async stop() {
+      clearInterval(flushTimer);
+      clearInterval(pruneTimer);
+      await flush();
+      await traces.close();
+    },
+  };
+}
