@@ -22,6 +22,8 @@ export interface GatewayOptions {
   logLevel: string;
   /** Cluster-wide rate limits through Redis; local limits without it. */
   redisUrl: string | null;
+  /** A Redis slower than this to decide is skipped: the worker decides locally for that request. */
+  redisTimeoutMs: number;
   /** Load shedding: requests in flight per worker at which even critical routes are shed. */
   maxInFlight: number;
   /** Load shedding: event-loop delay at which low-priority routes are shed (normal ones at twice it). */
@@ -72,6 +74,7 @@ export function readGatewayOptions(env: NodeJS.ProcessEnv = process.env): Gatewa
     maxHeaderCount: int(env, "GATEWAY_MAX_HEADERS", 100, 1, 10_000),
     logLevel: env.LOG_LEVEL || "info",
     redisUrl: env.REDIS_URL || null,
+    redisTimeoutMs: int(env, "GATEWAY_REDIS_TIMEOUT_MS", 100, 1, 10_000),
     maxInFlight: int(env, "GATEWAY_MAX_IN_FLIGHT", 10_000, 1, 1_000_000),
     shedLagMs: int(env, "GATEWAY_SHED_LAG_MS", 250, 1, 60_000),
     traceSampleRatio: ratio(env, "GATEWAY_TRACE_SAMPLE_RATIO", 0.01),

@@ -64,7 +64,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
   const health = new ActiveHealth();
   const load = new LoadMonitor({ maxInFlight: options.maxInFlight, maxLagMs: options.shedLagMs });
   load.start();
-  const limiter = new ClusterRateLimiter({ redisUrl: options.redisUrl ?? undefined, workerShare: 1 / options.workers });
+  const limiter = new ClusterRateLimiter({ redisUrl: options.redisUrl ?? undefined, workerShare: 1 / options.workers, timeoutMs: options.redisTimeoutMs });
   const breakers = new Map<string, "open" | "half-open">();
   const runtime = createRuntime({
     health,

@@ -29,7 +29,7 @@ beforeAll(async () => {
     routes: [{ name: "exams", path: "/exams", service: "echo", rateLimit: { requests: 200, windowMs: 3_600_000 } }],
   });
   const { version } = await publishDraft(db, { author: "test" });
-  gateway = await startGateway({ databaseUrl: database.url, workers: 2, env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+  gateway = await startGateway({ databaseUrl: database.url, workers: 2, env: { REDIS_URL: `redis://127.0.0.1:${port}`, GATEWAY_REDIS_TIMEOUT_MS: "2000" } });
   await gateway.waitForVersion(version, 2);
 });
 
@@ -60,6 +60,7 @@ async function burst(total: number): Promise<number[]> {
 describe.runIf(hasRedisServer)("cluster-wide rate limit through Redis", () => {
   it("holds two workers together to the limit within 5%, and falls back to local limits without an error when Redis dies", async () => {
     const before = await gateway.status();
+    // A Redis slower than GATEWAY_REDIS_TIMEOUT_MS is skipped for availability; the test gives a loaded machine room.
     const statuses = await burst(400);
     const allowed = statuses.filter((s) => s === 200).length;
     expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);

@@ -110,7 +110,7 @@ describe("forwarding", () => {
     expect(seen.headers.host).toBe(new URL(gateway.url).host);
     expect(seen.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.headers.get("x-request-id")).toBe(seen.headers["x-request-id"]);
-    expect(seen.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(seen.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
   });
 
   it("passes a client's request id and trace context on", async () => {
@@ -118,7 +118,9 @@ describe("forwarding", () => {
     const res = await fetch(`${gateway.url}/echo/x`, { headers: { "x-request-id": "abc-123", traceparent } });
     const seen = (await res.json()) as EchoBody;
     expect(seen.headers["x-request-id"]).toBe("abc-123");
-    expect(seen.headers.traceparent).toBe(traceparent);
+    // Same trace, same sampling decision; the parent is now the gateway's own span.
+    expect(seen.headers.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+    expect(seen.headers.traceparent).not.toBe(traceparent);
   });
 
   it("strips hop-by-hop headers both ways, including the ones Connection names", async () => {
