@@ -2,7 +2,7 @@ import type { GatewayConfig } from "./schema";
 import { canonicalJson } from "./hash-config";
 
 export interface ConfigChange {
-  kind: "service" | "route";
+  kind: "service" | "route" | "consumer";
   name: string;
   change: "added" | "removed" | "changed";
 }
@@ -22,5 +22,9 @@ function diffByName<T extends { name: string }>(kind: ConfigChange["kind"], befo
 
 /** What a publish changes, entity by entity, for the versions list. */
 export function diffConfig(before: GatewayConfig, after: GatewayConfig): ConfigChange[] {
-  return [...diffByName("service", before.services, after.services), ...diffByName("route", before.routes, after.routes)];
+  return [
+    ...diffByName("service", before.services, after.services),
+    ...diffByName("route", before.routes, after.routes),
+    ...diffByName("consumer", before.consumers, after.consumers),
+  ];
 }

@@ -88,19 +88,19 @@ export const FallbackSchema = z.object({
 });
 export type Fallback = z.infer<typeof FallbackSchema>;
 
-export const RATE_LIMIT_KEYS = ["route", "ip", "header"] as const;
+export const RATE_LIMIT_KEYS = ["route", "ip", "header", "consumer"] as const;
 
 /**
  * A token bucket per route and client key: `requests` per `windowMs`, with bursts up to `requests`. Counted
  * cluster-wide through Redis when the gateway has REDIS_URL, else (or while Redis is away) by each worker for
  * its share. `by`: one bucket for the route, one per client IP (the real peer, or the trusted X-Forwarded-For),
- * or one per value of a header such as an API key.
+ * one per value of a header, or one per authenticated consumer (the route needs auth).
  */
 export const RateLimitSchema = z
   .object({
     requests: count(1, 10_000_000, 100),
     windowMs: ms(100, 86_400_000, 1_000),
-    by: z.enum(RATE_LIMIT_KEYS, { error: "must be route, ip or header" }).default("route"),
+    by: z.enum(RATE_LIMIT_KEYS, { error: "must be route, ip, header or consumer" }).default("route"),
     header: z.string().default(""),
   })
   .superRefine((r, ctx) => {

@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { CircuitBreakerSchema, count, DEFAULT_RETRIES, FallbackSchema, FaultsSchema, ms, PrioritySchema, RateLimitSchema, RetriesSchema, TrafficSplitSchema } from "./policies";
 
+import { CidrSchema, ConsumerSchema, RouteAuthSchema } from "./access";
+
 export * from "./policies";
+export * from "./access";
 
 /**
  * The gateway config: one source of truth for the console, the admin API and every worker.
@@ -218,6 +221,12 @@ export const RouteSchema = z
     rateLimit: RateLimitSchema.nullable().default(null),
     split: TrafficSplitSchema.nullable().default(null),
     faults: FaultsSchema.nullable().default(null),
+    /** Credentials the route requires (null: none). */
+    auth: RouteAuthSchema.nullable().default(null),
+    /** Client addresses (the real peer, never a header a client can forge) allowed; empty: everyone. */
+    ipAllow: z.array(CidrSchema).max(100, "at most 100 entries").default([]),
+    /** Client addresses refused, checked before ipAllow. */
+    ipDeny: z.array(CidrSchema).max(100, "at most 100 entries").default([]),
     /** Larger request bodies get 413 (null: no limit). */
     maxBodyBytes: z.number({ error: "must be a number" }).int("must be a whole number").min(0, "must be 0 or more").max(10 * 1024 ** 3, "must be at most 10 GiB").nullable().default(null),
   })
@@ -245,6 +254,9 @@ export const RouteSchema = z
     if (new Set(route.hosts).size !== route.hosts.length) {
       ctx.addIssue({ code: "custom", path: ["hosts"], message: "lists a host twice" });
     }
+    if (route.rateLimit?.by === "consumer" && route.auth === null) {
+      ctx.addIssue({ code: "custom", path: ["rateLimit", "by"], message: "counting per consumer needs auth on the route" });
+    }
   });
 export type Route = z.infer<typeof RouteSchema>;
 export type RouteInput = z.input<typeof RouteSchema>;
@@ -261,12 +273,24 @@ export const GatewayConfigSchema = z
   .object({
     services: z.array(ServiceSchema).max(10_000, "at most 10000 services").default([]),
     routes: z.array(RouteSchema).max(50_000, "at most 50000 routes").default([]),
+    consumers: z.array(ConsumerSchema).max(100_000, "at most 100000 consumers").default([]),
   })
   .superRefine((config, ctx) => {
     const services = new Set<string>();
     config.services.forEach((s, i) => {
       if (services.has(s.name)) ctx.addIssue({ code: "custom", path: ["services", i, "name"], message: `a service named ${s.name} already exists` });
       services.add(s.name);
+    });
+    const consumers = new Set<string>();
+    const keyHashes = new Map<string, string>();
+    config.consumers.forEach((c, i) => {
+      if (consumers.has(c.name)) ctx.addIssue({ code: "custom", path: ["consumers", i, "name"], message: `a consumer named ${c.name} already exists` });
+      consumers.add(c.name);
+      c.apiKeys.forEach((k, j) => {
+        const owner = keyHashes.get(k.sha256);
+        if (owner !== undefined) ctx.addIssue({ code: "custom", path: ["consumers", i, "apiKeys", j, "sha256"], message: `is also a key of consumer ${owner}` });
+        keyHashes.set(k.sha256, c.name);
+      });
     });
     const routeNames = new Set<string>();
     const claims = new Map<string, string>();
@@ -299,4 +323,4 @@ export const GatewayConfigSchema = z
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 export type GatewayConfigInput = z.input<typeof GatewayConfigSchema>;
 
-export const EMPTY_CONFIG: GatewayConfig = { services: [], routes: [] };
+export const EMPTY_CONFIG: GatewayConfig = { services: [], routes: [], consumers: [] };

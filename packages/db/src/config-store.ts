@@ -1,7 +1,9 @@
 import {
+  ConsumerSchema,
   GatewayConfigSchema,
   RouteSchema,
   ServiceSchema,
+  type Consumer,
   type GatewayConfig,
   type Route,
   type Service,
@@ -18,7 +20,7 @@ export const CONFIG_CHANNEL = "bulwark_config";
 const CONFIG_LOCK_KEY = 720_451_002;
 
 type Tx = Prisma.TransactionClient;
-type Kind = "services" | "routes";
+type Kind = "services" | "routes" | "consumers";
 
 export interface PublishedVersion {
   version: number;
@@ -36,10 +38,11 @@ export interface VersionWithConfig extends PublishedVersion {
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 async function readDraft(tx: Tx | Db): Promise<GatewayConfig> {
-  const [services, routes] = await Promise.all([tx.service.findMany(), tx.route.findMany()]);
+  const [services, routes, consumers] = await Promise.all([tx.service.findMany(), tx.route.findMany(), tx.consumer.findMany()]);
   return {
     services: services.map((s) => s.spec as unknown as Service).sort(byName),
     routes: routes.map((r) => r.spec as unknown as Route).sort(byName),
+    consumers: consumers.map((c) => c.spec as unknown as Consumer).sort(byName),
   };
 }
 
@@ -71,21 +74,21 @@ async function withConfigLock<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T>
   });
 }
 
-function parseEntity<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } }, input: unknown): T {
+export function parseEntity<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } }, input: unknown): T {
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw new ValidationError(formatIssues(parsed.error));
   return parsed.data;
 }
 
-const table = (tx: Tx, kind: Kind) => (kind === "services" ? tx.service : tx.route) as unknown as {
+const table = (tx: Tx, kind: Kind) => (kind === "services" ? tx.service : kind === "routes" ? tx.route : tx.consumer) as unknown as {
   findUnique(args: { where: { name: string } }): Promise<{ id: string; spec: unknown } | null>;
   create(args: { data: { name: string; spec: Prisma.InputJsonValue } }): Promise<unknown>;
   update(args: { where: { name: string }; data: { name: string; spec: Prisma.InputJsonValue } }): Promise<unknown>;
   delete(args: { where: { name: string } }): Promise<unknown>;
 };
-const label = (kind: Kind) => (kind === "services" ? "service" : "route");
+const label = (kind: Kind) => (kind === "services" ? "service" : kind === "routes" ? "route" : "consumer");
 
-async function saveEntity<T extends { name: string }>(db: Db, kind: Kind, entity: T, previousName?: string): Promise<T> {
+export async function saveEntity<T extends { name: string }>(db: Db, kind: Kind, entity: T, previousName?: string): Promise<T> {
   return withConfigLock(db, async (tx) => {
     const draft = await readDraft(tx);
     const list = draft[kind] as unknown as T[];
@@ -113,7 +116,7 @@ async function saveEntity<T extends { name: string }>(db: Db, kind: Kind, entity
   });
 }
 
-async function deleteEntity(db: Db, kind: Kind, name: string): Promise<void> {
+export async function deleteEntity(db: Db, kind: Kind, name: string): Promise<void> {
   await withConfigLock(db, async (tx) => {
     const draft = await readDraft(tx);
     if (!draft[kind].some((e) => e.name === name)) throw new NotFoundError(`${label(kind)} ${name} does not exist`);
@@ -172,6 +175,9 @@ export async function replaceDraft(db: Db, input: unknown): Promise<GatewayConfi
   return withConfigLock(db, async (tx) => {
     await tx.route.deleteMany();
     await tx.service.deleteMany();
+    await tx.consumer.deleteMany();
+    if (config.consumers.length)
+      await tx.consumer.createMany({ data: config.consumers.map((c) => ({ name: c.name, spec: c as unknown as Prisma.InputJsonValue })) });
     if (config.services.length)
       await tx.service.createMany({ data: config.services.map((s) => ({ name: s.name, spec: s as unknown as Prisma.InputJsonValue })) });
     if (config.routes.length)
@@ -224,7 +230,7 @@ export async function publishDraft(db: Db, input: PublishInput): Promise<Publish
 /** A published config for diffing; a version that does not parse (written by hand) diffs as empty. */
 function parsePublished(config: unknown): GatewayConfig {
   const parsed = GatewayConfigSchema.safeParse(config);
-  return parsed.success ? parsed.data : { services: [], routes: [] };
+  return parsed.success ? parsed.data : { services: [], routes: [], consumers: [] };
 }
 
 function summarize(changes: ConfigChange[]): string {

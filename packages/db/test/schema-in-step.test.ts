@@ -23,6 +23,8 @@ describe("schema.prisma and the SQL migrations", () => {
     const now = new Date("2026-11-24T10:00:00.000Z");
     const service = await db.service.create({ data: { name: "s", spec: { name: "s", targets: [] } } });
     expect(await db.service.findUniqueOrThrow({ where: { id: service.id } })).toMatchObject({ name: "s", spec: { name: "s" } });
+    const consumer = await db.consumer.create({ data: { name: "c", spec: { name: "c", apiKeys: [] } } });
+    expect(await db.consumer.findUniqueOrThrow({ where: { name: "c" } })).toMatchObject({ id: consumer.id, spec: { name: "c" } });
     const route = await db.route.create({ data: { name: "r", spec: { name: "r" } } });
     expect((await db.route.findUniqueOrThrow({ where: { name: "r" } })).id).toBe(route.id);
     await db.configVersion.create({ data: { version: 1, hash: "h", author: "a", message: "m", config: {}, changes: [], createdAt: now } });

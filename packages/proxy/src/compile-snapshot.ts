@@ -1,6 +1,7 @@
 import FindMyWay from "find-my-way";
 import { claimedPaths, HTTP_METHODS, parseAddress, type GatewayConfig, type Route, type Service, type Timeouts } from "@bulwark/config/schema";
 import { canonicalJson } from "@bulwark/config/hash";
+import { indexConsumers, type ConsumerIndex } from "./admission/access-stages";
 import { compileStages, type Stage } from "./admission/compile-stages";
 import { PRIORITY_RANK } from "./admission/load-monitor";
 import { createBalancer, type Balancer } from "./balancing/create-balancer";
@@ -161,7 +162,7 @@ function compileRetry(route: Route): CompiledRetry | null {
   return Object.freeze({ attempts: r.attempts, statuses, methods: new Set<string>(r.methods), backoffMs: r.backoffMs, maxBackoffMs: r.maxBackoffMs });
 }
 
-function compileRoute(r: Route, services: Map<string, CompiledService>, registry: RuntimeRegistry, used: Set<string>, runtime: GatewayRuntime): CompiledRoute {
+function compileRoute(r: Route, services: Map<string, CompiledService>, registry: RuntimeRegistry, used: Set<string>, runtime: GatewayRuntime, consumers: ConsumerIndex): CompiledRoute {
   const service = services.get(r.service);
   if (!service) throw new Error(`route ${r.name} refers to unknown service ${r.service}`);
   let split: CompiledSplit | null = null;
@@ -177,7 +178,7 @@ function compileRoute(r: Route, services: Map<string, CompiledService>, registry
     stripLength: stripLength > 1 ? stripLength : 0,
     timeouts: Object.freeze({ ...r.timeouts }),
     priority: PRIORITY_RANK[r.priority],
-    stages: compileStages(r, runtime),
+    stages: compileStages(r, runtime, consumers),
     split,
     retry: compileRetry(r),
     fallback: r.fallback ? compileFallback(r.fallback) : null,
@@ -199,9 +200,10 @@ export function compileSnapshot(
   const used = new Set<string>();
   const services = new Map<string, CompiledService>();
   for (const s of config.services) services.set(s.name, compileService(s, registry, used, runtime));
+  const consumers = indexConsumers(config.consumers);
   const router = FindMyWay({ caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 1000 });
   for (const r of config.routes) {
-    const compiled = compileRoute(r, services, registry, used, runtime);
+    const compiled = compileRoute(r, services, registry, used, runtime, consumers);
     const methods = (r.methods.length ? r.methods : HTTP_METHODS) as FindMyWay.HTTPMethod[];
     const hosts = r.hosts.length ? r.hosts : [null];
     // Templates register with their parameter names; claimedPaths erases them only for conflict checks.

@@ -1,3 +1,4 @@
+import { JwksCache } from "./admission/access-stages";
 import { LoadMonitor } from "./admission/load-monitor";
 import type { BreakerState } from "./resilience/circuit-breaker";
 import { ClusterRateLimiter } from "./resilience/cluster-rate-limiter";
@@ -14,6 +15,8 @@ export interface GatewayRuntime {
   readonly random: () => number;
   /** Milliseconds, for breakers and outlier ejection. */
   readonly now: () => number;
+  /** JWKS key sets by URL, kept across reloads. */
+  readonly jwks: JwksCache;
   /** A service's breaker changed state (for the log and /status). */
   readonly onBreakerChange: (service: string, state: BreakerState) => void;
 }
@@ -25,6 +28,7 @@ export function createRuntime(parts: Partial<GatewayRuntime> = {}): GatewayRunti
     load: parts.load ?? new LoadMonitor({ maxInFlight: 10_000, maxLagMs: 250 }),
     random: parts.random ?? Math.random,
     now: parts.now ?? Date.now,
+    jwks: parts.jwks ?? new JwksCache(),
     onBreakerChange: parts.onBreakerChange ?? (() => {}),
   };
 }

@@ -151,6 +151,8 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       const forwardedProto = headers["x-forwarded-proto"];
       const hasBody = headers["transfer-encoding"] !== undefined || (headers["content-length"] !== undefined && headers["content-length"] !== "0");
       stripHopByHop(headers);
+      // Only the gateway says who the consumer is: a client's own claim never reaches an upstream.
+      if (headers["x-consumer-name"] !== undefined) delete headers["x-consumer-name"];
       headers["x-forwarded-for"] = trusted && typeof forwardedFor === "string" ? `${forwardedFor}, ${peer}` : peer;
       headers["x-forwarded-proto"] = trusted && typeof forwardedProto === "string" ? forwardedProto : "http";
       if (headers.host) headers["x-forwarded-host"] = headers.host;

@@ -41,6 +41,8 @@ const RETRYABLE = new Set(["UPSTREAM_CONNECTION_REFUSED", "UPSTREAM_UNREACHABLE"
 export class ProxyCall implements ForwardCall {
   service: CompiledService;
   outcome: Outcome = "proxied";
+  /** The authenticated consumer, once the route's auth stage admitted the request. */
+  consumer: string | null = null;
   /** Attempts made so far minus one. */
   attempt = 0;
   remainingMs = 0;

@@ -4,6 +4,7 @@ import type { GatewayRuntime } from "../gateway-runtime";
 import type { ProxyCall } from "../proxy-call";
 import type { RateDecision } from "../resilience/cluster-rate-limiter";
 import { PRIORITY_RANK } from "./load-monitor";
+import { authStage, ipStage, type ConsumerIndex } from "./access-stages";
 
 /** A step before forwarding: throws a GatewayError to stop the request, or returns a promise to make it wait. */
 export type Stage = (call: ProxyCall) => void | Promise<void>;
@@ -33,7 +34,9 @@ function rateLimitStage(route: Route, runtime: GatewayRuntime): Stage {
   const prefix = `${route.name}:`;
   const header = rl.header.toLowerCase();
   const keyOf: (call: ProxyCall) => string =
-    rl.by === "ip"
+    rl.by === "consumer"
+      ? (call) => prefix + (call.consumer ?? "")
+      : rl.by === "ip"
       ? (call) => prefix + call.clientIp
       : rl.by === "header"
         ? (call) => {
@@ -81,11 +84,16 @@ function abortStage(percent: number, status: number, runtime: GatewayRuntime): S
 }
 
 /**
- * The admission stages of one route, in a fixed order (shed, body size, rate limit, fault delay, fault abort);
- * a policy that is off is simply not in the list.
+ * The admission stages of one route, in a fixed order (shed, IP lists, auth, body size, rate limit, fault delay,
+ * fault abort); a policy that is off is simply not in the list. Shedding comes first: under overload the cheapest
+ * answer protects everything after it, token verification included.
  */
-export function compileStages(route: Route, runtime: GatewayRuntime): readonly Stage[] {
+export function compileStages(route: Route, runtime: GatewayRuntime, consumers: ConsumerIndex): readonly Stage[] {
   const stages: Stage[] = [shedStage(PRIORITY_RANK[route.priority], runtime)];
+  const ip = ipStage(route);
+  if (ip !== null) stages.push(ip);
+  const auth = authStage(route, consumers, runtime.jwks);
+  if (auth !== null) stages.push(auth);
   if (route.maxBodyBytes !== null) stages.push(bodyLimitStage(route.maxBodyBytes));
   if (route.rateLimit !== null) stages.push(rateLimitStage(route, runtime));
   if (route.faults?.delay && route.faults.delay.percent > 0) stages.push(delayStage(route.faults.delay.percent, route.faults.delay.ms, runtime));

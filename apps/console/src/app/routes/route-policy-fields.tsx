@@ -28,7 +28,7 @@ const RETRY_FIELDS: [RetryNumberField, string][] = [
   ["budgetPercent", "Retry budget (% of requests in flight)"],
   ["minRetryConcurrency", "Always allow (retries in flight)"],
 ];
-const RATE_KEY_LABELS = { route: "the whole route", ip: "client IP", header: "a request header" } as const;
+const RATE_KEY_LABELS = { route: "the whole route", ip: "client IP", header: "a request header", consumer: "the authenticated consumer" } as const;
 
 /** Everything a route does besides matching and forwarding: admission, retries and the optional policies. */
 export function RoutePolicyFields(props: PolicyProps) {
