@@ -1,0 +1,8 @@
+import { revokeApiKey } from "@bulwark/db/consumers";
+import { handle } from "@/server/handle";
+
+export const dynamic = "force-dynamic";
+
+export const DELETE = handle(async ({ db, params }) => {
+  await revokeApiKey(db, params.name, params.id);
+});

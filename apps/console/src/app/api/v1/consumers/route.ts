@@ -1,0 +1,7 @@
+import { createConsumer, listConsumers } from "@bulwark/db/consumers";
+import { handle, readJson } from "@/server/handle";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle(({ db }) => listConsumers(db));
+export const POST = handle(async ({ db, request }) => createConsumer(db, await readJson(request)), { status: 201 });
