@@ -29,6 +29,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   if (!existsSync(join(CONSOLE_DIR, ".next/BUILD_ID"))) throw new Error("no production build: run `npm run build` in apps/console first");
   const dataDir = mkdtempSync(join(tmpdir(), "bulwark-e2e-"));
   const { startStack } = (await import(LAUNCHER)) as { startStack: StartStack };
+  // The console inherits this: SLO alerts are evaluated every 2 s, so alert history appears within a test's patience.
+  process.env.BULWARK_SLO_EVAL_INTERVAL_MS = "2000";
   const stack = await startStack({
     dataDir,
     consolePort: await getFreePort(),

@@ -109,6 +109,9 @@ test("an operator sets a breaker, fallback, rate limit, canary split and fault i
     split: { service: canary, percent: 10, header: { name: "x-canary", value: "1" } },
     faults: { abort: { percent: 5, status: 503 }, delay: { percent: 10, ms: 200 } },
     maxBodyBytes: 1048576,
+    auth: null,
+    ipAllow: [],
+    ipDeny: [],
   };
   const saved = await request.get(`/api/v1/routes/${route}`);
   expect(saved.status()).toBe(200);

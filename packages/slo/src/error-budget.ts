@@ -46,3 +46,19 @@ export function burnRate(objective: number, counts: SliCounts): number | null {
 export function budgetSpentByBurn(rate: number, durationMs: number, sloWindowMs: number): number {
   return (rate * durationMs) / sloWindowMs;
 }
+
+/**
+ * The error-budget burn-down over an SLO window: the share of the window's budget left after each bucket, in order.
+ * The budget is the bad events the objective allows for all the window's traffic, so the curve only goes down and
+ * its last point equals `errorBudget(objective, whole window).remainingFraction`. Without traffic nothing is spent.
+ */
+export function budgetBurnDown(objective: number, buckets: readonly SliCounts[]): number[] {
+  checkObjective(objective);
+  const total = buckets.reduce((n, b) => n + b.total, 0);
+  const allowedBad = (1 - objective) * total;
+  let bad = 0;
+  return buckets.map((b) => {
+    bad += b.total - b.good;
+    return total > 0 ? 1 - bad / allowedBad : 1;
+  });
+}

@@ -7,9 +7,10 @@ import { SideNav } from "@/components/side-nav";
 import { toJson } from "@/lib/api";
 import { getDb } from "@/server/db";
 import "./global.css";
+import "./dashboards.css";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Bulwark console", description: "Services, routes, versions and workers of the Bulwark API gateway" };
+export const metadata: Metadata = { title: "Bulwark console", description: "Services, routes, versions, workers, SLOs, traffic and traces of the Bulwark API gateway" };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const draft = toJson(await getDraftStatus(getDb()));

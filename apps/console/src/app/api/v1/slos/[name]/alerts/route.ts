@@ -1,0 +1,6 @@
+import { listSloAlerts } from "@bulwark/db/slos";
+import { handle } from "@/server/handle";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle(({ db, params }) => listSloAlerts(db, params.name));

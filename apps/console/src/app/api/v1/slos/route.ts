@@ -1,0 +1,7 @@
+import { createSlo, listSlos } from "@bulwark/db/slos";
+import { handle, readJson } from "@/server/handle";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle(({ db }) => listSlos(db));
+export const POST = handle(async ({ db, request }) => createSlo(db, await readJson(request)), { status: 201 });

@@ -1,0 +1,6 @@
+import { handle } from "@/server/handle";
+import { readTrace } from "@/server/read-trace";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle(({ db, params }) => readTrace(db, params.traceId));

@@ -1,0 +1,9 @@
+import { TraceQuerySchema } from "@bulwark/config/slo";
+import { listTraces } from "@bulwark/db/traces";
+import { handle } from "@/server/handle";
+import { parseQuery } from "@/server/parse-query";
+
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle(({ db, request }) => listTraces(db, parseQuery(TraceQuerySchema, request)));

@@ -1,0 +1,19 @@
+import { notFound } from "next/navigation";
+import { NotFoundError } from "@bulwark/db/errors";
+import { toJson } from "@/lib/api";
+import { getDb } from "@/server/db";
+import { readTrace } from "@/server/read-trace";
+import { TraceWaterfall } from "./trace-waterfall";
+
+export const dynamic = "force-dynamic";
+
+export default async function TracePage({ params }: { params: Promise<{ traceId: string }> }) {
+  const { traceId } = await params;
+  try {
+    const trace = await readTrace(getDb(), decodeURIComponent(traceId));
+    return <TraceWaterfall spans={toJson(trace.spans)} traceId={trace.traceId} />;
+  } catch (error) {
+    if (error instanceof NotFoundError) notFound();
+    throw error;
+  }
+}
