@@ -42,6 +42,8 @@ export function Field(props: {
   numeric?: boolean;
   mono?: boolean;
   hint?: ReactNode;
+  /** "password" for secrets: masked, and never offered to the browser's password manager. */
+  type?: "text" | "password" | "url";
 }) {
   const error = props.nested ? errorsUnder(props.errors, props.path) : props.errors[props.path];
   return (
@@ -50,6 +52,8 @@ export function Field(props: {
       <input
         id={props.testId}
         data-testid={props.testId}
+        type={props.type}
+        autoComplete={props.type === "password" ? "new-password" : undefined}
         className={props.mono ? "mono" : undefined}
         inputMode={props.numeric ? "decimal" : undefined}
         value={props.value}
@@ -120,19 +124,19 @@ export function FormBanner({ error, isKnown }: { error: unknown; isKnown: (path:
 }
 
 /** A delete button that asks once more inline instead of a browser dialog. */
-export function DeleteButton({ onConfirm, testId, disabled }: { onConfirm: () => void; testId: string; disabled?: boolean }) {
+export function DeleteButton({ onConfirm, testId, disabled, label = "Delete" }: { onConfirm: () => void; testId: string; disabled?: boolean; label?: string }) {
   const [armed, setArmed] = useState(false);
   if (!armed) {
     return (
       <button type="button" className="btn small danger-ghost" data-testid={testId} disabled={disabled} onClick={() => setArmed(true)}>
-        Delete
+        {label}
       </button>
     );
   }
   return (
     <span className="confirm-group">
       <button type="button" className="btn small danger" data-testid={`${testId}-confirm`} disabled={disabled} onClick={() => { setArmed(false); onConfirm(); }}>
-        Confirm
+        {label === "Delete" ? "Confirm" : `Confirm ${label.toLowerCase()}`}
       </button>
       <button type="button" className="btn small ghost" onClick={() => setArmed(false)}>
         Cancel

@@ -6,6 +6,7 @@ import { usePathname } from "next/navigation";
 const LINKS = [
   { href: "/services", label: "Services" },
   { href: "/routes", label: "Routes" },
+  { href: "/consumers", label: "Consumers" },
   { href: "/versions", label: "Versions" },
   { href: "/workers", label: "Workers" },
 ];

@@ -1,5 +1,5 @@
 import type { FieldError } from "@bulwark/config/errors";
-import type { Route, Service } from "@bulwark/config/schema";
+import type { Consumer, Route, Service } from "@bulwark/config/schema";
 import type { ConfigChange } from "@bulwark/config/diff";
 import type { WorkerState } from "@bulwark/db/workers";
 
@@ -16,7 +16,7 @@ export function toJson<T>(value: T): Jsonify<T> {
   return JSON.parse(JSON.stringify(value)) as Jsonify<T>;
 }
 
-export type { Route, Service, ConfigChange, FieldError };
+export type { Consumer, Route, Service, ConfigChange, FieldError };
 
 export interface VersionSummary {
   version: number;
@@ -94,6 +94,7 @@ export function fieldMap(error: unknown): Record<string, string> {
 export const queryKeys = {
   services: ["services"] as const,
   routes: ["routes"] as const,
+  consumers: ["consumers"] as const,
   versions: ["versions"] as const,
   draft: ["draft"] as const,
   workers: ["workers"] as const,

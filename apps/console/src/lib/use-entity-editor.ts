@@ -9,8 +9,8 @@ import { api, fieldMap, queryKeys } from "./api";
  * the outcome notice and the server's field errors. Pages supply how a draft is made and sent.
  */
 export function useEntityEditor<E extends { name: string }, D>(options: {
-  kind: "services" | "routes";
-  /** "service" or "route", for messages. */
+  kind: "services" | "routes" | "consumers";
+  /** "service", "route" or "consumer", for messages. */
   label: string;
   blank: () => D;
   fromEntity: (e: E) => D;
@@ -71,5 +71,5 @@ export function useEntityEditor<E extends { name: string }, D>(options: {
     setOpen(false);
     save.reset();
   };
-  return { editing, open, draft, setDraft, notice, save, remove, errors: fieldMap(save.error), formRef, startCreate, startEdit, submit, cancel };
+  return { editing, open, draft, setDraft, notice, setNotice, save, remove, errors: fieldMap(save.error), formRef, startCreate, startEdit, submit, cancel };
 }

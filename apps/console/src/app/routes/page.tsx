@@ -1,6 +1,7 @@
 import { listRoutes, listServices } from "@bulwark/db/config-store";
 import { getDb } from "@/server/db";
 import { RoutesClient } from "./routes-client";
+import "../access.css";
 
 export const dynamic = "force-dynamic";
 

@@ -14,6 +14,7 @@ import {
   type Route,
 } from "@bulwark/config/schema";
 import { ApiError } from "@/lib/api";
+import { accessDraft, accessErrorPaths, toAccessBody, type AccessDraft } from "./route-access-draft";
 
 /** How the route form holds a route while it is edited: number fields stay strings, the server judges them. */
 export interface RouteDraft {
@@ -35,6 +36,8 @@ export interface RouteDraft {
   rateLimit: RateLimitDraft;
   split: SplitDraft;
   faults: FaultsDraft;
+  /** Credentials and IP lists: `auth`, `ipAllow` and `ipDeny` of the route. */
+  access: AccessDraft;
 }
 export type RetryNumberField = "attempts" | "backoffMs" | "maxBackoffMs" | "budgetPercent" | "minRetryConcurrency";
 export type RetriesDraft = Record<RetryNumberField, string> & { statuses: string; methods: HttpMethod[] };
@@ -131,6 +134,7 @@ export const blankRoute = (service = ""): RouteDraft => ({
   rateLimit: rateLimitDraft(null),
   split: splitDraft(null),
   faults: faultsDraft(null),
+  access: accessDraft(null),
 });
 
 // Routes saved before a policy existed lack its field; they read as the schema's default.
@@ -152,6 +156,7 @@ export const fromRoute = (r: Route): RouteDraft => ({
   rateLimit: rateLimitDraft(r.rateLimit ?? null),
   split: splitDraft(r.split ?? null),
   faults: faultsDraft(r.faults ?? null),
+  access: accessDraft(r),
 });
 
 // Blank number fields are left out so the schema's defaults apply; anything else goes as typed and the server judges it.
@@ -211,6 +216,7 @@ export const toRouteBody = (d: RouteDraft) => ({
         delay: d.faults.delay ? { percent: num(d.faults.delayPercent), ms: num(d.faults.delayMs) } : null,
       }
     : null,
+  ...toAccessBody(d.access),
 });
 
 /** A fallback header error is about the name when the name itself is not a header name, else about the value. */
@@ -222,7 +228,9 @@ export const headerNameIsValid = (name: string) => HeaderNameSchema.safeParse(na
  */
 export const routeErrorPaths = (d: RouteDraft) => {
   const exact = new Set(["name", "hosts", "path", "pathType", "methods", "service", "stripPrefix", "priority", "maxBodyBytes", "timeouts", "fallback", "rateLimit", "split", "faults", "retries"]);
-  const under = ["hosts", "methods", "retries.statuses", "retries.methods"];
+  const access = accessErrorPaths(d.access);
+  access.exact.forEach((p) => exact.add(p));
+  const under = ["hosts", "methods", "retries.statuses", "retries.methods", ...access.under];
   const add = (base: string, fields: string[]) => fields.forEach((f) => exact.add(`${base}.${f}`));
   add("timeouts", ["connectMs", "responseHeaderMs", "totalMs"]);
   add("retries", [...RETRY_NUMBER_FIELDS, "statuses", "methods"]);

@@ -4,9 +4,10 @@ import { DEFAULT_RETRIES, HTTP_METHODS, PRIORITIES, RATE_LIMIT_KEYS, type Priori
 import { errorsUnder, Field, FieldMessage, PolicyFieldset, type FieldErrors } from "@/components/form-bits";
 import { formatBytes } from "@/lib/format-units";
 import type { RetryNumberField, RouteDraft } from "./route-draft";
+import { AccessFields } from "./route-access-fields";
 import { FallbackFields, FaultsFields, SplitFields } from "./route-release-fields";
 
-export type PolicyKey = "retries" | "fallback" | "rateLimit" | "split" | "faults";
+export type PolicyKey = "retries" | "fallback" | "rateLimit" | "split" | "faults" | "access";
 export interface PolicyProps {
   draft: RouteDraft;
   /** Patches one policy of the draft. */
@@ -14,6 +15,8 @@ export interface PolicyProps {
   set: (patch: Partial<RouteDraft>) => void;
   errors: FieldErrors;
   serviceNames: string[];
+  /** The draft of the last save, whose errors are shown: list errors name entries by index in it. */
+  sent?: RouteDraft;
 }
 
 const PRIORITY_LABELS: Record<Priority, string> = {
@@ -35,6 +38,7 @@ export function RoutePolicyFields(props: PolicyProps) {
   return (
     <>
       <AdmissionFields {...props} />
+      <AccessFields {...props} />
       <RetriesFields {...props} />
       <RateLimitFields {...props} />
       <FallbackFields {...props} />
@@ -111,6 +115,7 @@ function RetriesFields({ draft, patch, errors }: PolicyProps) {
 
 function RateLimitFields({ draft, patch, errors }: PolicyProps) {
   const r = draft.rateLimit;
+  const noCredentials = r.by === "consumer" && !draft.access.apiKey && !draft.access.jwt;
   return (
     <PolicyFieldset
       testId="route-rateLimit"
@@ -133,6 +138,7 @@ function RateLimitFields({ draft, patch, errors }: PolicyProps) {
               </option>
             ))}
           </select>
+          {noCredentials && !errors["rateLimit.by"] && <p className="field-hint">Needs an API key or a JWT under Access.</p>}
           <FieldMessage id="rateLimit.by" message={errors["rateLimit.by"]} />
         </div>
         {r.by === "header" && (

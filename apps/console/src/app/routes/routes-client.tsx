@@ -133,7 +133,7 @@ export function RoutesClient({ initialRoutes, initialServices }: { initialRoutes
             ))}
           </div>
           <FieldMessage id="timeouts" message={errors.timeouts} />
-          <RoutePolicyFields draft={draft} set={set} patch={patchPolicy} errors={errors} serviceNames={serviceNames} />
+          <RoutePolicyFields draft={draft} set={set} patch={patchPolicy} errors={errors} serviceNames={serviceNames} sent={save.variables} />
           <div className="form-actions">
             <button type="submit" className="btn primary" data-testid="route-save" disabled={save.isPending}>
               {save.isPending ? "Saving…" : editing === null ? "Create route" : "Save changes"}
