@@ -8,6 +8,15 @@ export interface LoadResult {
   errors: number;
 }
 
+export interface LoadOptions {
+  seconds: number;
+  connections: number;
+  threads: number;
+}
+
+/** A load generator: drives one URL for a while and reports what it measured. */
+export type RunLoad = (url: string, options: LoadOptions) => LoadResult;
+
 export function hasCommand(name: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${name}`], { stdio: "ignore" }).status === 0;
 }
@@ -18,7 +27,7 @@ function toMs(value: string, unit: string): number {
 }
 
 /** Drives url with wrk (keep-alive, fixed connections) and reads its summary. */
-export function runWrk(url: string, options: { seconds: number; connections: number; threads: number }): LoadResult {
+export function runWrk(url: string, options: LoadOptions): LoadResult {
   const r = spawnSync("wrk", [`-t${options.threads}`, `-c${options.connections}`, `-d${options.seconds}s`, "--latency", url], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr || r.stdout}`);
   const out = r.stdout;
