@@ -1,42 +1,8 @@
 import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import httpProxy from "http-proxy";
-import type { Timeouts } from "@bulwark/config/schema";
 import { GatewayError, upstreamError } from "./gateway-error";
-import type { UpstreamTarget } from "./compile-snapshot";
-
-/** One attempt's settings and the pipeline's hooks; the forwarder knows nothing else of the pipeline. */
-export interface ForwardCall {
-  readonly timeouts: Timeouts;
-  /** What is left of the route's total timeout for this attempt. */
-  readonly remainingMs: number;
-  /** A request body longer than this is cut off with 413 (Infinity: no limit). */
-  readonly maxBodyBytes: number;
-  /** The upstream's answer has arrived: true sends it to the client, false drops it (a retry follows). */
-  onResponse(proxyRes: IncomingMessage): boolean;
-  /** When this attempt's new connection was made (0: a kept-alive one was reused), and its answer began. */
-  connectedAt: number;
-  firstByteAt: number;
-  /** Set by onResponse when the body sent to the client should also be handed to capture(). */
-  readonly capturing: boolean;
-  capture(chunk: Buffer): void;
-  /**
-   * Called once per forward(): `error` when no answer was sent (the caller answers) or the answer was cut short;
-   * status 499 when the client went away.
-   */
-  onDone(error: GatewayError | null, status: number): void;
-}
-
-/** The one thing the pipeline asks of a forwarding engine. */
-export interface Forwarder {
-  forward(req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, call: ForwardCall): void;
-  /**
-   * The client's request turned out malformed mid-body: drop the upstream request before anything more of it
-   * (ideally, before even its headers) leaves; the call ends as if the client went away.
-   */
-  cancel(req: IncomingMessage): void;
-  close(): void;
-}
+import { BODY_TOO_LARGE, HEADER_TIMEOUT, MID_BODY_RESET, CONNECT_TIMEOUT, stripHopByHop, TOTAL_TIMEOUT, type ForwardCall, type Forwarder } from "./forwarder";
 
 const CTX = Symbol("bulwark.forward");
 
@@ -53,26 +19,6 @@ interface Attempt {
 }
 
 type TrackedRequest = IncomingMessage & { [CTX]?: Attempt };
-
-// Hop-by-hop headers (RFC 9110 7.6.1) that a proxy must not pass on. Transfer-Encoding is re-done by Node.
-const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "upgrade", "transfer-encoding"];
-
-export function stripHopByHop(headers: NodeJS.Dict<string | string[]>): void {
-  const listed = headers.connection;
-  if (typeof listed === "string") {
-    for (const token of listed.split(",")) {
-      const name = token.trim().toLowerCase();
-      if (name && name !== "host" && !name.startsWith("x-forwarded")) delete headers[name];
-    }
-  }
-  for (const name of HOP_BY_HOP) delete headers[name];
-}
-
-const CONNECT_TIMEOUT = new GatewayError(504, "UPSTREAM_CONNECT_TIMEOUT", "the upstream did not accept the connection in time");
-const HEADER_TIMEOUT = new GatewayError(504, "UPSTREAM_TIMEOUT", "the upstream did not answer in time");
-const TOTAL_TIMEOUT = new GatewayError(504, "UPSTREAM_TIMEOUT", "the upstream did not finish in time");
-const MID_BODY_RESET = new GatewayError(502, "UPSTREAM_CONNECTION_RESET", "the upstream closed the connection mid-body");
-const BODY_TOO_LARGE = new GatewayError(413, "PAYLOAD_TOO_LARGE", "the request body is larger than this route accepts");
 
 function clearTimers(a: Attempt) {
   if (a.connectTimer !== null) clearTimeout(a.connectTimer);

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
+import type { ForwarderKind } from "./forwarder";
 
 export interface GatewayOptions {
   databaseUrl: string;
@@ -36,6 +37,8 @@ export interface GatewayOptions {
   telemetryFlushMs: number;
   /** OTLP/HTTP collector (Jaeger, Tempo...) that spans are also exported to. */
   otlpEndpoint: string | null;
+  /** The forwarding engine. */
+  forwarder: ForwarderKind;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -52,6 +55,12 @@ function ratio(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`${name} must be a number from 0 to 1, got "${raw}"`);
   return n;
+}
+
+function forwarderKind(raw: string | undefined): ForwarderKind {
+  if (raw === undefined || raw === "" || raw === "node") return "node";
+  if (raw === "http-proxy") return "http-proxy";
+  throw new Error(`GATEWAY_FORWARDER must be "node" or "http-proxy", got "${raw}"`);
 }
 
 /** Reads the gateway's settings from the environment; throws with the variable's name on a bad value. */
@@ -82,5 +91,6 @@ export function readGatewayOptions(env: NodeJS.ProcessEnv = process.env): Gatewa
     traceRetentionHours: int(env, "GATEWAY_TRACE_RETENTION_HOURS", 72, 1, 24 * 90),
     telemetryFlushMs: int(env, "GATEWAY_TELEMETRY_FLUSH_MS", 5_000, 100, 600_000),
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || null,
+    forwarder: forwarderKind(env.GATEWAY_FORWARDER),
   };
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Snapshot } from "./compile-snapshot";
-import type { Forwarder } from "./forward-http-proxy";
-import { stripHopByHop } from "./forward-http-proxy";
+import type { Forwarder } from "./forwarder";
+import { stripHopByHop } from "./forwarder";
 import { GatewayError, sendError } from "./gateway-error";
 import type { GatewayRuntime } from "./gateway-runtime";
 import { normalizePath } from "./normalize-path";

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CompiledRoute, CompiledService } from "./compile-snapshot";
 import { MAX_CAPTURE_BYTES, serveFallback } from "./fallback";
-import type { ForwardCall, Forwarder } from "./forward-http-proxy";
+import type { ForwardCall, Forwarder } from "./forwarder";
 import { GatewayError, sendError } from "./gateway-error";
 import type { GatewayRuntime } from "./gateway-runtime";
 import type { TraceContext } from "./handle-request";

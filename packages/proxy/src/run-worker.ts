@@ -7,6 +7,7 @@ import { createDb } from "@bulwark/db/client";
 import { markWorkerStopped, recordHeartbeat } from "@bulwark/db/workers";
 import { ConfigWatcher, type WatcherState } from "./config-watcher";
 import { createHttpProxyForwarder } from "./forward-http-proxy";
+import { createNodeHttpForwarder } from "./forward-node-http";
 import type { GatewayOptions } from "./gateway-options";
 import { answerClientError } from "./answer-client-error";
 import { createRequestHandler } from "./handle-request";
@@ -100,7 +101,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
   });
 
   const telemetry = startWorkerTelemetry({ db, options, workerId: id, log, state: watcher.state, load, breakers });
-  const forwarder = createHttpProxyForwarder();
+  const forwarder = options.forwarder === "http-proxy" ? createHttpProxyForwarder() : createNodeHttpForwarder();
   const handler = createRequestHandler({
     current: () => watcher.snapshot,
     forwarder,

@@ -161,3 +161,39 @@ export function tempDir(prefix: string): string {
   chmodSync(dir, 0o755);
   return dir;
 }
+
+export interface Blackhole {
+  address: string;
+  close(): Promise<void>;
+}
+
+/**
+ * An address whose connections never complete: a listener with a one-connection backlog in a thread that never
+ * accepts. Two connections fill the kernel's accept queue; after them, a SYN is dropped and connect() hangs.
+ */
+export async function startBlackhole(): Promise<Blackhole> {
+  const { Worker } = await import("node:worker_threads");
+  const { connect } = await import("node:net");
+  const worker = new Worker(
+    `const net = require("node:net");
+     const { parentPort } = require("node:worker_threads");
+     const server = net.createServer();
+     server.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {
+       parentPort.postMessage(server.address().port);
+       setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0), 20);
+     });`,
+    { eval: true },
+  );
+  const port = await new Promise<number>((ok) => worker.once("message", ok));
+  await new Promise((r) => setTimeout(r, 200));
+  const fillers = [connect(port, "127.0.0.1"), connect(port, "127.0.0.1")];
+  for (const f of fillers) f.on("error", () => {});
+  await new Promise((r) => setTimeout(r, 200));
+  return {
+    address: `127.0.0.1:${port}`,
+    close: async () => {
+      for (const f of fillers) f.destroy();
+      await worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,214 @@
+import { Agent, request, type ClientRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { GatewayError, upstreamError } from "./gateway-error";
+import { BODY_TOO_LARGE, CONNECT_TIMEOUT, HEADER_TIMEOUT, MID_BODY_RESET, stripHopByHop, TOTAL_TIMEOUT, type ForwardCall, type Forwarder } from "./forwarder";
+
+const ATTEMPT = Symbol("bulwark.attempt");
+
+type Tagged<T> = T & { [ATTEMPT]?: Attempt };
+
+/** One upstream attempt. Its event handlers are module functions that find it on the emitter, so an attempt allocates no closures. */
+class Attempt {
+  proxyReq: ClientRequest | null = null;
+  timer: NodeJS.Timeout | null = null;
+  /** performance.now() deadlines; connectDeadline is Infinity unless a new connection is being made. */
+  connectDeadline = Infinity;
+  readonly headerDeadline: number;
+  readonly totalDeadline: number;
+  /** The timer's current deadline, so a nearer one can replace it. */
+  armedFor = 0;
+  connecting = false;
+  gotHeaders = false;
+  status = 0;
+  received = 0;
+  settled = false;
+
+  constructor(
+    readonly req: Tagged<IncomingMessage>,
+    readonly res: Tagged<ServerResponse>,
+    readonly call: ForwardCall,
+    readonly started: number,
+  ) {
+    this.totalDeadline = started + call.remainingMs;
+    this.headerDeadline = started + Math.min(call.timeouts.responseHeaderMs, call.remainingMs);
+  }
+}
+
+function settle(a: Attempt, error: GatewayError | null, status: number): void {
+  if (a.settled) return;
+  a.settled = true;
+  if (a.timer !== null) clearTimeout(a.timer);
+  a.timer = null;
+  a.res.removeListener("close", onClientClose);
+  if (a.call.maxBodyBytes !== Infinity) a.req.removeListener("data", countBody);
+  a.call.onDone(error, status);
+}
+
+function arm(a: Attempt, deadline: number, now: number): void {
+  if (a.timer !== null) clearTimeout(a.timer);
+  a.armedFor = deadline;
+  a.timer = setTimeout(onTimer, Math.max(1, Math.ceil(deadline - now)), a);
+}
+
+/**
+ * One timer per attempt, armed for the nearest deadline that can still pass. A deadline that no longer applies
+ * (the connection was made, the headers arrived) is not cleared when that happens; the timer re-arms for the
+ * next one when it fires, which for almost every request is never.
+ */
+function onTimer(a: Attempt): void {
+  a.timer = null;
+  if (a.settled) return;
+  const now = performance.now() + 1; // timers run on the loop's millisecond clock: allow for its rounding
+  if (a.connecting && now >= a.connectDeadline) return expire(a, CONNECT_TIMEOUT);
+  if (!a.gotHeaders && now >= a.headerDeadline) return expire(a, HEADER_TIMEOUT);
+  if (now >= a.totalDeadline) return expire(a, TOTAL_TIMEOUT);
+  const next = a.gotHeaders ? a.totalDeadline : a.connecting ? Math.min(a.connectDeadline, a.headerDeadline) : a.headerDeadline;
+  arm(a, next, now - 1);
+}
+
+function expire(a: Attempt, error: GatewayError): void {
+  // With the answer under way, the client connection is closed: a cut-short body must not look complete.
+  const sent = a.res.headersSent;
+  settle(a, error, error.status);
+  if (sent) a.res.destroy();
+  a.proxyReq?.destroy();
+}
+
+function onClientClose(this: Tagged<ServerResponse>): void {
+  const a = this[ATTEMPT];
+  if (a === undefined || a.settled) return;
+  const finished = this.writableFinished;
+  settle(a, null, finished ? this.statusCode : 499);
+  if (!finished) a.proxyReq?.destroy();
+}
+
+function countBody(this: Tagged<IncomingMessage>, chunk: Buffer): void {
+  const a = this[ATTEMPT];
+  if (a === undefined || a.settled) return;
+  a.received += chunk.length;
+  if (a.received > a.call.maxBodyBytes) {
+    settle(a, BODY_TOO_LARGE, 413);
+    a.proxyReq?.destroy();
+  }
+}
+
+function onSocket(this: Tagged<ClientRequest>, socket: Tagged<Socket>): void {
+  const a = this[ATTEMPT];
+  if (a === undefined || a.settled || !socket.connecting) return;
+  a.connecting = true;
+  a.connectDeadline = a.started + a.call.timeouts.connectMs;
+  if (a.connectDeadline < a.armedFor) arm(a, a.connectDeadline, performance.now());
+  socket[ATTEMPT] = a;
+  socket.once("connect", onConnect);
+}
+
+function onConnect(this: Tagged<Socket>): void {
+  const a = this[ATTEMPT];
+  this[ATTEMPT] = undefined;
+  if (a === undefined) return;
+  a.connecting = false;
+  a.call.connectedAt = performance.now();
+}
+
+function onUpstreamError(this: Tagged<ClientRequest>, err: NodeJS.ErrnoException): void {
+  const a = this[ATTEMPT];
+  if (a === undefined || a.settled) return;
+  const error = upstreamError(err);
+  if (a.res.headersSent) {
+    a.res.destroy();
+    settle(a, error, 502);
+  } else settle(a, error, error.status);
+}
+
+function onResponse(this: Tagged<ClientRequest>, proxyRes: Tagged<IncomingMessage>): void {
+  const a = this[ATTEMPT];
+  if (a === undefined || a.settled) {
+    proxyRes.resume();
+    return;
+  }
+  a.gotHeaders = true;
+  const call = a.call;
+  call.firstByteAt = performance.now();
+  const status = (a.status = proxyRes.statusCode ?? 502);
+  if (!call.onResponse(proxyRes)) {
+    // Dropped for a retry: drain it so the upstream connection can be reused.
+    proxyRes.resume();
+    settle(a, null, status);
+    return;
+  }
+  const res = a.res;
+  stripHopByHop(proxyRes.headers);
+  try {
+    res.writeHead(status, proxyRes.statusMessage, proxyRes.headers);
+  } catch {
+    proxyRes.destroy();
+    res.destroy();
+    settle(a, null, 499);
+    return;
+  }
+  proxyRes[ATTEMPT] = a;
+  if (call.capturing) proxyRes.on("data", onCapture);
+  proxyRes.once("close", onUpstreamClose);
+  proxyRes.pipe(res);
+}
+
+function onCapture(this: Tagged<IncomingMessage>, chunk: Buffer): void {
+  this[ATTEMPT]?.call.capture(chunk);
+}
+
+function onUpstreamClose(this: Tagged<IncomingMessage>): void {
+  const a = this[ATTEMPT];
+  if (a === undefined) return;
+  // The upstream went away before the whole body: the client must not wait for the rest.
+  if (!this.complete) a.res.destroy();
+  settle(a, this.complete ? null : MID_BODY_RESET, a.status);
+}
+
+/**
+ * Forwarding on plain node:http: one keep-alive agent per worker, the client's headers passed as they are
+ * (the pipeline already rewrote them), the body streamed when there is one, and the answer written by us so the
+ * pipeline can drop a retryable answer or keep a copy for fallbacks. Measured against http-proxy behind the same
+ * interface, it leaves far less garbage per request (no per-request closures, option objects or URL parsing).
+ * Every trap is closed: an error always reaches onDone or destroys the socket, a client that goes away cancels
+ * the upstream request, an upstream that dies mid-body closes the client connection, and timeouts (connect,
+ * response headers, total) answer 504.
+ */
+export function createNodeHttpForwarder(options: { maxSockets?: number } = {}): Forwarder {
+  const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 1024, maxFreeSockets: 256, scheduling: "lifo" });
+  return {
+    forward(req, res, target, call) {
+      const a = new Attempt(req, res, call, performance.now());
+      (req as Tagged<IncomingMessage>)[ATTEMPT] = a;
+      (res as Tagged<ServerResponse>)[ATTEMPT] = a;
+      arm(a, a.headerDeadline, a.started);
+      res.on("close", onClientClose);
+      let proxyReq: Tagged<ClientRequest>;
+      try {
+        proxyReq = request({ host: target.host, port: target.port, method: req.method, path: req.url, headers: req.headers, agent, setHost: false });
+      } catch (error) {
+        settle(a, upstreamError(error as NodeJS.ErrnoException), 502);
+        return;
+      }
+      a.proxyReq = proxyReq;
+      proxyReq[ATTEMPT] = a;
+      proxyReq.on("error", onUpstreamError);
+      proxyReq.on("socket", onSocket);
+      proxyReq.on("response", onResponse);
+      if (!call.hasBody) {
+        proxyReq.end();
+        return;
+      }
+      if (call.maxBodyBytes !== Infinity) req.on("data", countBody);
+      req.pipe(proxyReq);
+    },
+    cancel(req) {
+      const a = (req as Tagged<IncomingMessage>)[ATTEMPT];
+      if (a === undefined || a.settled) return;
+      settle(a, null, 499);
+      a.proxyReq?.destroy();
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}

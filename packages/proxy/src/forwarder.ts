@@ -1,0 +1,62 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Timeouts } from "@bulwark/config/schema";
+import { GatewayError } from "./gateway-error";
+import type { UpstreamTarget } from "./compile-snapshot";
+
+/** One attempt's settings and the pipeline's hooks; the forwarder knows nothing else of the pipeline. */
+export interface ForwardCall {
+  readonly timeouts: Timeouts;
+  /** What is left of the route's total timeout for this attempt. */
+  readonly remainingMs: number;
+  /** A request body longer than this is cut off with 413 (Infinity: no limit). */
+  readonly maxBodyBytes: number;
+  /** The request carries a body to stream upstream (false: the upstream request is ended at once). */
+  readonly hasBody: boolean;
+  /** The upstream's answer has arrived: true sends it to the client, false drops it (a retry follows). */
+  onResponse(proxyRes: IncomingMessage): boolean;
+  /** When this attempt's new connection was made (0: a kept-alive one was reused), and its answer began. */
+  connectedAt: number;
+  firstByteAt: number;
+  /** Set by onResponse when the body sent to the client should also be handed to capture(). */
+  readonly capturing: boolean;
+  capture(chunk: Buffer): void;
+  /**
+   * Called once per forward(): `error` when no answer was sent (the caller answers) or the answer was cut short;
+   * status 499 when the client went away.
+   */
+  onDone(error: GatewayError | null, status: number): void;
+}
+
+/** The one thing the pipeline asks of a forwarding engine. */
+export interface Forwarder {
+  forward(req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, call: ForwardCall): void;
+  /**
+   * The client's request turned out malformed mid-body: drop the upstream request before anything more of it
+   * (ideally, before even its headers) leaves; the call ends as if the client went away.
+   */
+  cancel(req: IncomingMessage): void;
+  close(): void;
+}
+
+// Hop-by-hop headers (RFC 9110 7.6.1) that a proxy must not pass on. Transfer-Encoding is re-done by Node.
+const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "upgrade", "transfer-encoding"];
+
+export function stripHopByHop(headers: NodeJS.Dict<string | string[]>): void {
+  const listed = headers.connection;
+  if (typeof listed === "string") {
+    for (const token of listed.split(",")) {
+      const name = token.trim().toLowerCase();
+      if (name && name !== "host" && !name.startsWith("x-forwarded")) delete headers[name];
+    }
+  }
+  for (const name of HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name];
+}
+
+export const CONNECT_TIMEOUT = new GatewayError(504, "UPSTREAM_CONNECT_TIMEOUT", "the upstream did not accept the connection in time");
+export const HEADER_TIMEOUT = new GatewayError(504, "UPSTREAM_TIMEOUT", "the upstream did not answer in time");
+export const TOTAL_TIMEOUT = new GatewayError(504, "UPSTREAM_TIMEOUT", "the upstream did not finish in time");
+export const MID_BODY_RESET = new GatewayError(502, "UPSTREAM_CONNECTION_RESET", "the upstream closed the connection mid-body");
+export const BODY_TOO_LARGE = new GatewayError(413, "PAYLOAD_TOO_LARGE", "the request body is larger than this route accepts");
+
+/** Which engine forwards: node:http (default, measured faster) or the http-proxy library. */
+export type ForwarderKind = "node" | "http-proxy";
