@@ -11,6 +11,7 @@ import {
 import { diffConfig, type ConfigChange } from "@bulwark/config/diff";
 import { formatIssues, type FieldError } from "@bulwark/config/errors";
 import { hashConfig } from "@bulwark/config/hash";
+import { recordAudit, type AuditContext } from "./audit-store";
 import type { Db } from "./client";
 import { ConflictError, NotFoundError, ValidationError } from "./errors";
 import { Prisma } from "./generated/prisma/client";
@@ -88,13 +89,22 @@ const table = (tx: Tx, kind: Kind) => (kind === "services" ? tx.service : kind =
 };
 const label = (kind: Kind) => (kind === "services" ? "service" : kind === "routes" ? "route" : "consumer");
 
-export async function saveEntity<T extends { name: string }>(db: Db, kind: Kind, entity: T, previousName?: string): Promise<T> {
+/** An audit context plus, where the change has a more telling name than create/update, its action. */
+export type AuditNote = AuditContext & { action?: string };
+
+/**
+ * Creates (no previousName) or replaces one entity of the draft. With `audit`, the change's one audit entry is
+ * written in the same transaction, so a change is never without its entry and an entry never without its change.
+ */
+export async function saveEntity<T extends { name: string }>(db: Db, kind: Kind, entity: T, previousName?: string, audit?: AuditNote): Promise<T> {
   return withConfigLock(db, async (tx) => {
     const draft = await readDraft(tx);
     const list = draft[kind] as unknown as T[];
+    let before: T | null = null;
     if (previousName !== undefined) {
       const at = list.findIndex((e) => e.name === previousName);
       if (at < 0) throw new NotFoundError(`${label(kind)} ${previousName} does not exist`);
+      before = list[at];
       if (entity.name !== previousName && list.some((e) => e.name === entity.name)) {
         throw new ValidationError([{ path: "name", message: `a ${label(kind)} named ${entity.name} already exists` }]);
       }
@@ -112,11 +122,15 @@ export async function saveEntity<T extends { name: string }>(db: Db, kind: Kind,
     const spec = entity as unknown as Prisma.InputJsonValue;
     if (previousName === undefined) await table(tx, kind).create({ data: { name: entity.name, spec } });
     else await table(tx, kind).update({ where: { name: previousName }, data: { name: entity.name, spec } });
+    if (audit) {
+      const action = audit.action ?? `${label(kind)}.${previousName === undefined ? "create" : "update"}`;
+      await recordAudit(tx, audit, { action, targetType: label(kind), target: previousName ?? entity.name, before, after: entity });
+    }
     return entity;
   });
 }
 
-export async function deleteEntity(db: Db, kind: Kind, name: string): Promise<void> {
+export async function deleteEntity(db: Db, kind: Kind, name: string, audit?: AuditNote): Promise<void> {
   await withConfigLock(db, async (tx) => {
     const draft = await readDraft(tx);
     if (!draft[kind].some((e) => e.name === name)) throw new NotFoundError(`${label(kind)} ${name} does not exist`);
@@ -125,6 +139,10 @@ export async function deleteEntity(db: Db, kind: Kind, name: string): Promise<vo
       if (users.length) throw new ConflictError("SERVICE_IN_USE", `service ${name} is used by route(s) ${users.join(", ")}; delete or repoint them first`);
     }
     await table(tx, kind).delete({ where: { name } });
+    if (audit) {
+      const before = draft[kind].find((e) => e.name === name);
+      await recordAudit(tx, audit, { action: audit.action ?? `${label(kind)}.delete`, targetType: label(kind), target: name, before, after: null });
+    }
   });
 }
 
@@ -136,14 +154,14 @@ export async function getService(db: Db, name: string): Promise<Service> {
   if (!row) throw new NotFoundError(`service ${name} does not exist`);
   return row.spec as unknown as Service;
 }
-export async function createService(db: Db, input: unknown): Promise<Service> {
-  return saveEntity(db, "services", parseEntity(ServiceSchema, input));
+export async function createService(db: Db, input: unknown, audit?: AuditNote): Promise<Service> {
+  return saveEntity(db, "services", parseEntity(ServiceSchema, input), undefined, audit);
 }
-export async function updateService(db: Db, name: string, input: unknown): Promise<Service> {
-  return saveEntity(db, "services", parseEntity(ServiceSchema, input), name);
+export async function updateService(db: Db, name: string, input: unknown, audit?: AuditNote): Promise<Service> {
+  return saveEntity(db, "services", parseEntity(ServiceSchema, input), name, audit);
 }
-export async function deleteService(db: Db, name: string): Promise<void> {
-  return deleteEntity(db, "services", name);
+export async function deleteService(db: Db, name: string, audit?: AuditNote): Promise<void> {
+  return deleteEntity(db, "services", name, audit);
 }
 
 export async function listRoutes(db: Db): Promise<Route[]> {
@@ -154,25 +172,26 @@ export async function getRoute(db: Db, name: string): Promise<Route> {
   if (!row) throw new NotFoundError(`route ${name} does not exist`);
   return row.spec as unknown as Route;
 }
-export async function createRoute(db: Db, input: unknown): Promise<Route> {
-  return saveEntity(db, "routes", parseEntity(RouteSchema, input));
+export async function createRoute(db: Db, input: unknown, audit?: AuditNote): Promise<Route> {
+  return saveEntity(db, "routes", parseEntity(RouteSchema, input), undefined, audit);
 }
-export async function updateRoute(db: Db, name: string, input: unknown): Promise<Route> {
-  return saveEntity(db, "routes", parseEntity(RouteSchema, input), name);
+export async function updateRoute(db: Db, name: string, input: unknown, audit?: AuditNote): Promise<Route> {
+  return saveEntity(db, "routes", parseEntity(RouteSchema, input), name, audit);
 }
-export async function deleteRoute(db: Db, name: string): Promise<void> {
-  return deleteEntity(db, "routes", name);
+export async function deleteRoute(db: Db, name: string, audit?: AuditNote): Promise<void> {
+  return deleteEntity(db, "routes", name, audit);
 }
 
 /**
  * Replaces the whole draft at once (GitOps, demo seeding). Validated as one config; nothing is saved if any
  * part is invalid.
  */
-export async function replaceDraft(db: Db, input: unknown): Promise<GatewayConfig> {
+export async function replaceDraft(db: Db, input: unknown, audit?: AuditContext): Promise<GatewayConfig> {
   const parsed = GatewayConfigSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(formatIssues(parsed.error));
   const config = parsed.data;
   return withConfigLock(db, async (tx) => {
+    const before = audit ? await readDraft(tx) : null;
     await tx.route.deleteMany();
     await tx.service.deleteMany();
     await tx.consumer.deleteMany();
@@ -182,8 +201,14 @@ export async function replaceDraft(db: Db, input: unknown): Promise<GatewayConfi
       await tx.service.createMany({ data: config.services.map((s) => ({ name: s.name, spec: s as unknown as Prisma.InputJsonValue })) });
     if (config.routes.length)
       await tx.route.createMany({ data: config.routes.map((r) => ({ name: r.name, spec: r as unknown as Prisma.InputJsonValue })) });
+    if (audit) await recordAudit(tx, audit, { action: "config.replace", targetType: "draft", target: "draft", diff: [{ path: "", before: summaryOf(before!), after: summaryOf(config) }] });
     return config;
   });
+}
+
+/** A whole-draft replacement is audited by names, not by every field of every entity. */
+function summaryOf(config: GatewayConfig) {
+  return { services: config.services.map((s) => s.name), routes: config.routes.map((r) => r.name), consumers: config.consumers.map((c) => c.name) };
 }
 
 function toPublished(row: { version: number; hash: string; author: string; message: string; createdAt: Date; changes: unknown }): PublishedVersion {
@@ -199,10 +224,10 @@ export interface PublishInput {
  * Publishes the draft as the next immutable version and announces it with NOTIFY (delivered at commit).
  * Refuses with NO_CHANGES when the draft equals the latest version.
  */
-export async function publishDraft(db: Db, input: PublishInput): Promise<PublishedVersion> {
+export async function publishDraft(db: Db, input: PublishInput, audit?: AuditContext): Promise<PublishedVersion> {
   const message = (input.message ?? "").trim();
   if (message.length > 500) throw new ValidationError([{ path: "message", message: "must be 500 characters or less" }]);
-  const author = input.author.trim() || "unknown";
+  const author = (audit?.actor.name ?? input.author).trim() || "unknown";
   return withConfigLock(db, async (tx) => {
     const draft = await readDraft(tx);
     const parsed = GatewayConfigSchema.safeParse(draft);
@@ -222,6 +247,17 @@ export async function publishDraft(db: Db, input: PublishInput): Promise<Publish
         changes: changes as unknown as Prisma.InputJsonValue,
       },
     });
+    if (audit) {
+      await recordAudit(tx, audit, {
+        action: "config.publish",
+        targetType: "version",
+        target: `v${row.version}`,
+        diff: [
+          { path: "version", before: latest?.version ?? null, after: row.version },
+          { path: "changes", before: null, after: changes },
+        ],
+      });
+    }
     await tx.$executeRaw`SELECT pg_notify(${CONFIG_CHANNEL}, ${String(row.version)})`;
     return toPublished(row);
   });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { ConsumerSchema, type Consumer } from "@bulwark/config/schema";
 import type { Db } from "./client";
-import { deleteEntity, getDraftConfig, parseEntity, saveEntity } from "./config-store";
+import { deleteEntity, getDraftConfig, parseEntity, saveEntity, type AuditNote } from "./config-store";
 import { NotFoundError } from "./errors";
 
 /** Consumers are part of the draft config like services and routes: they reach the workers when published. */
@@ -15,19 +15,19 @@ export async function getConsumer(db: Db, name: string): Promise<Consumer> {
   return row.spec as unknown as Consumer;
 }
 
-export async function createConsumer(db: Db, input: unknown): Promise<Consumer> {
-  return saveEntity(db, "consumers", parseEntity(ConsumerSchema, input));
+export async function createConsumer(db: Db, input: unknown, audit?: AuditNote): Promise<Consumer> {
+  return saveEntity(db, "consumers", parseEntity(ConsumerSchema, input), undefined, audit);
 }
 
 /** Replaces name and description; keys are kept unless the input lists them (GitOps sends hashes). */
-export async function updateConsumer(db: Db, name: string, input: unknown): Promise<Consumer> {
+export async function updateConsumer(db: Db, name: string, input: unknown, audit?: AuditNote): Promise<Consumer> {
   const current = await getConsumer(db, name);
   const next = parseEntity(ConsumerSchema, { apiKeys: current.apiKeys, ...(input as object) });
-  return saveEntity(db, "consumers", next, name);
+  return saveEntity(db, "consumers", next, name, audit);
 }
 
-export async function deleteConsumer(db: Db, name: string): Promise<void> {
-  return deleteEntity(db, "consumers", name);
+export async function deleteConsumer(db: Db, name: string, audit?: AuditNote): Promise<void> {
+  return deleteEntity(db, "consumers", name, audit);
 }
 
 export const hashApiKey = (key: string) => createHash("sha256").update(key).digest("hex");
@@ -36,7 +36,7 @@ export const hashApiKey = (key: string) => createHash("sha256").update(key).dige
  * Makes a new API key for a consumer: 32 random bytes, returned once (`bwk_` + base64url) and stored only as
  * its SHA-256. Like every config change it takes effect when published.
  */
-export async function createApiKey(db: Db, name: string): Promise<{ id: string; key: string; consumer: Consumer }> {
+export async function createApiKey(db: Db, name: string, audit?: AuditNote): Promise<{ id: string; key: string; consumer: Consumer }> {
   const current = await getConsumer(db, name);
   const id = randomBytes(6).toString("hex");
   const key = `bwk_${randomBytes(32).toString("base64url")}`;
@@ -45,12 +45,13 @@ export async function createApiKey(db: Db, name: string): Promise<{ id: string; 
     "consumers",
     parseEntity(ConsumerSchema, { ...current, apiKeys: [...current.apiKeys, { id, sha256: hashApiKey(key), createdAt: new Date().toISOString() }] }),
     name,
+    audit && { ...audit, action: "consumer.key.create" },
   );
   return { id, key, consumer };
 }
 
-export async function revokeApiKey(db: Db, name: string, id: string): Promise<Consumer> {
+export async function revokeApiKey(db: Db, name: string, id: string, audit?: AuditNote): Promise<Consumer> {
   const current = await getConsumer(db, name);
   if (!current.apiKeys.some((k) => k.id === id)) throw new NotFoundError(`consumer ${name} has no key ${id}`);
-  return saveEntity(db, "consumers", { ...current, apiKeys: current.apiKeys.filter((k) => k.id !== id) }, name);
+  return saveEntity(db, "consumers", { ...current, apiKeys: current.apiKeys.filter((k) => k.id !== id) }, name, audit && { ...audit, action: "consumer.key.revoke" });
 }

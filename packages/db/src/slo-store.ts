@@ -4,6 +4,7 @@ import { SloSchema, type Slo } from "@bulwark/config/slo";
 import { BURN_WINDOWS, BURN_WINDOW_MS, evaluateBurnRateAlerts, type AlertState, type BurnRateRule, type BurnWindow } from "@bulwark/slo/alerts";
 import { budgetBurnDown, burnRate, errorBudget, type ErrorBudget, type SliCounts } from "@bulwark/slo/budget";
 import { countAtOrUnder } from "@bulwark/slo/histogram";
+import { recordAudit, type AuditContext } from "./audit-store";
 import type { Db } from "./client";
 import { NotFoundError, ValidationError } from "./errors";
 import type { Prisma } from "./generated/prisma/client";
@@ -41,35 +42,45 @@ export async function getSlo(db: Db, name: string): Promise<Slo> {
   return row.spec as unknown as Slo;
 }
 
-export async function createSlo(db: Db, input: unknown): Promise<Slo> {
+export async function createSlo(db: Db, input: unknown, audit?: AuditContext): Promise<Slo> {
   const slo = parseSlo(input);
   if (await db.sloDefinition.findUnique({ where: { name: slo.name } })) {
     throw new ValidationError([{ path: "name", message: `an SLO named ${slo.name} already exists` }]);
   }
   await checkTarget(db, slo);
-  await db.sloDefinition.create({ data: { name: slo.name, spec: slo as unknown as Prisma.InputJsonValue } });
+  await db.$transaction(async (tx) => {
+    await tx.sloDefinition.create({ data: { name: slo.name, spec: slo as unknown as Prisma.InputJsonValue } });
+    if (audit) await recordAudit(tx, audit, { action: "slo.create", targetType: "slo", target: slo.name, before: null, after: slo });
+  });
   return slo;
 }
 
-export async function updateSlo(db: Db, name: string, input: unknown): Promise<Slo> {
+export async function updateSlo(db: Db, name: string, input: unknown, audit?: AuditContext): Promise<Slo> {
   const slo = parseSlo(input);
-  if (!(await db.sloDefinition.findUnique({ where: { name } }))) throw new NotFoundError(`SLO ${name} does not exist`);
+  const current = await db.sloDefinition.findUnique({ where: { name } });
+  if (!current) throw new NotFoundError(`SLO ${name} does not exist`);
   if (slo.name !== name && (await db.sloDefinition.findUnique({ where: { name: slo.name } }))) {
     throw new ValidationError([{ path: "name", message: `an SLO named ${slo.name} already exists` }]);
   }
   await checkTarget(db, slo);
   // A renamed SLO keeps its alert history.
-  await db.$transaction([
-    db.sloDefinition.update({ where: { name }, data: { name: slo.name, spec: slo as unknown as Prisma.InputJsonValue } }),
-    db.sloAlertEvent.updateMany({ where: { sloName: name }, data: { sloName: slo.name } }),
-  ]);
+  await db.$transaction(async (tx) => {
+    await tx.sloDefinition.update({ where: { name }, data: { name: slo.name, spec: slo as unknown as Prisma.InputJsonValue } });
+    await tx.sloAlertEvent.updateMany({ where: { sloName: name }, data: { sloName: slo.name } });
+    if (audit) await recordAudit(tx, audit, { action: "slo.update", targetType: "slo", target: name, before: current.spec, after: slo });
+  });
   return slo;
 }
 
-export async function deleteSlo(db: Db, name: string): Promise<void> {
+export async function deleteSlo(db: Db, name: string, audit?: AuditContext): Promise<void> {
   // Its alert history goes with it, so a new SLO of the same name starts clean.
-  const [{ count }] = await db.$transaction([db.sloDefinition.deleteMany({ where: { name } }), db.sloAlertEvent.deleteMany({ where: { sloName: name } })]);
-  if (!count) throw new NotFoundError(`SLO ${name} does not exist`);
+  await db.$transaction(async (tx) => {
+    const current = await tx.sloDefinition.findUnique({ where: { name } });
+    if (!current) throw new NotFoundError(`SLO ${name} does not exist`);
+    await tx.sloDefinition.delete({ where: { name } });
+    await tx.sloAlertEvent.deleteMany({ where: { sloName: name } });
+    if (audit) await recordAudit(tx, audit, { action: "slo.delete", targetType: "slo", target: name, before: current.spec, after: null });
+  });
 }
 
 /** Good and valid events of an SLO's indicator in a window's traffic. */

@@ -42,6 +42,31 @@ describe("schema.prisma and the SQL migrations", () => {
     const span = { traceId: "t", spanId: "s", parentSpanId: "p", name: "n", kind: "server", route: "r", service: "s", target: "h:1", method: "GET", path: "/x", status: 502, errorCode: "E", outcome: "proxied", retries: 1, startedAt: now, durationMs: 1.5, attributes: { connectMs: 1 }, keptBecause: "error" };
     await db.traceSpan.create({ data: span });
     expect(await db.traceSpan.findFirstOrThrow()).toEqual(span);
+    const user = await db.user.create({ data: { email: "a@b.c", name: "A", role: "operator", passwordHash: "h", disabledAt: now } });
+    expect(await db.user.findUniqueOrThrow({ where: { email: "a@b.c" } })).toMatchObject({ id: user.id, name: "A", role: "operator", passwordHash: "h", disabledAt: now });
+    const session = { tokenHash: "th", userId: user.id, createdAt: now, lastSeenAt: now, expiresAt: now, revokedAt: now, ip: "127.0.0.1", userAgent: "ua" };
+    const sessionRow = await db.session.create({ data: session });
+    expect(await db.session.findUniqueOrThrow({ where: { tokenHash: "th" }, include: { user: true } })).toMatchObject({ ...session, id: sessionRow.id, user: { email: "a@b.c" } });
+    const token = { name: "ci", role: "viewer", tokenHash: "tk", prefix: "bwt_x", createdBy: "a@b.c", createdAt: now, expiresAt: now, revokedAt: now, lastUsedAt: now };
+    const tokenRow = await db.apiToken.create({ data: token });
+    expect(await db.apiToken.findUniqueOrThrow({ where: { tokenHash: "tk" } })).toEqual({ ...token, id: tokenRow.id });
+    const attempt = { email: "a@b.c", failures: 3, lastFailureAt: now, nextAttemptAt: now, lockedUntil: now };
+    await db.signInAttempt.create({ data: attempt });
+    expect(await db.signInAttempt.findUniqueOrThrow({ where: { email: "a@b.c" } })).toEqual(attempt);
+    const entry = { at: now, actorType: "user", actorId: user.id, actorName: "a@b.c", action: "service.update", targetType: "service", target: "s", ip: "::1", diff: [{ path: "x", before: 1, after: 2 }] };
+    const entryRow = await db.auditEntry.create({ data: entry });
+    expect(await db.auditEntry.findUniqueOrThrow({ where: { id: entryRow.id } })).toEqual({ ...entry, id: entryRow.id });
+    // Cascades: a deleted user's sessions go with it.
+    await db.user.delete({ where: { id: user.id } });
+    expect(await db.session.count()).toBe(0);
+  });
+
+  it("refuses to edit or delete audit entries, even with raw SQL", async () => {
+    await db.auditEntry.create({ data: { actorType: "system", actorName: "bulwark", action: "x", targetType: "t", target: "t", diff: [] } });
+    await expect(db.auditEntry.updateMany({ data: { action: "y" } })).rejects.toThrow(/append-only/);
+    await expect(db.auditEntry.deleteMany()).rejects.toThrow(/append-only/);
+    await expect(db.$executeRawUnsafe("TRUNCATE audit_log")).rejects.toThrow(/append-only/);
+    expect(await db.auditEntry.count({ where: { action: "x" } })).toBe(1);
   });
 
   it("records every migration in Prisma's table and is a no-op the second time", async () => {

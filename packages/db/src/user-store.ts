@@ -1,0 +1,108 @@
+import { UserCreateSchema, UserUpdateSchema } from "@bulwark/config/console-access";
+import { recordAudit, type AuditContext } from "./audit-store";
+import type { Db } from "./client";
+import { parseEntity } from "./config-store";
+import { ConflictError, NotFoundError, ValidationError } from "./errors";
+import { hashPassword, randomPassword } from "./password";
+import type { Role } from "./roles";
+import type { Prisma } from "./generated/prisma/client";
+
+type Tx = Prisma.TransactionClient;
+const USERS_LOCK_KEY = 720_451_006;
+
+export interface UserView {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const view = (u: { id: string; email: string; name: string; role: string; disabledAt: Date | null; createdAt: Date; updatedAt: Date }): UserView => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  role: u.role as Role,
+  disabled: u.disabledAt !== null,
+  createdAt: u.createdAt,
+  updatedAt: u.updatedAt,
+});
+/** What the audit log shows of a user: never the password hash. */
+const audited = (u: UserView | null) => u && { email: u.email, name: u.name, role: u.role, disabled: u.disabled };
+
+export async function listUsers(db: Db): Promise<UserView[]> {
+  return (await db.user.findMany({ orderBy: { email: "asc" } })).map(view);
+}
+
+async function findUser(tx: Tx | Db, id: string) {
+  const user = /^[0-9a-f-]{36}$/i.test(id) ? await tx.user.findUnique({ where: { id } }) : null;
+  if (!user) throw new NotFoundError(`user ${id} does not exist`);
+  return user;
+}
+
+/** Users change under one lock, so two admins cannot both demote each other and leave no admin. */
+async function withUsersLock<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${USERS_LOCK_KEY})`;
+    return fn(tx);
+  });
+}
+
+async function keepOneAdmin(tx: Tx, exceptId: string): Promise<void> {
+  const admins = await tx.user.count({ where: { role: "admin", disabledAt: null, id: { not: exceptId } } });
+  if (admins === 0) throw new ConflictError("LAST_ADMIN", "this is the last active admin: make another admin first");
+}
+
+/** Creates a user; without a password one is made, and answered this once. */
+export async function createUser(db: Db, input: unknown, audit: AuditContext): Promise<{ user: UserView; password?: string }> {
+  const data = parseEntity(UserCreateSchema, input);
+  const password = data.password ?? randomPassword();
+  const passwordHash = await hashPassword(password);
+  return withUsersLock(db, async (tx) => {
+    if (await tx.user.findUnique({ where: { email: data.email } })) throw new ValidationError([{ path: "email", message: "a user with this email already exists" }]);
+    const user = view(await tx.user.create({ data: { email: data.email, name: data.name, role: data.role, passwordHash } }));
+    await recordAudit(tx, audit, { action: "user.create", targetType: "user", target: user.email, before: null, after: audited(user) });
+    return { user, ...(data.password ? {} : { password }) };
+  });
+}
+
+/**
+ * Changes a user's name, role, password or disabled flag. A new password or a disabled account ends the
+ * user's sessions, and clears a sign-in lockout.
+ */
+export async function updateUser(db: Db, id: string, input: unknown, audit: AuditContext): Promise<UserView> {
+  const data = parseEntity(UserUpdateSchema, input);
+  const passwordHash = data.password ? await hashPassword(data.password) : undefined;
+  return withUsersLock(db, async (tx) => {
+    const current = view(await findUser(tx, id));
+    if ((data.role && data.role !== "admin") || data.disabled) if (current.role === "admin") await keepOneAdmin(tx, id);
+    const now = new Date();
+    const user = view(
+      await tx.user.update({
+        where: { id },
+        data: {
+          ...(data.name !== undefined ? { name: data.name } : {}),
+          ...(data.role ? { role: data.role } : {}),
+          ...(passwordHash ? { passwordHash } : {}),
+          ...(data.disabled !== undefined ? { disabledAt: data.disabled ? (current.disabled ? undefined : now) : null } : {}),
+        },
+      }),
+    );
+    if (passwordHash || data.disabled) await tx.session.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: now } });
+    if (passwordHash) await tx.signInAttempt.deleteMany({ where: { email: user.email } });
+    const after = { ...audited(user), ...(passwordHash ? { password: "changed" } : {}) };
+    await recordAudit(tx, audit, { action: "user.update", targetType: "user", target: user.email, before: audited(current), after });
+    return user;
+  });
+}
+
+export async function deleteUser(db: Db, id: string, audit: AuditContext): Promise<void> {
+  await withUsersLock(db, async (tx) => {
+    const current = view(await findUser(tx, id));
+    if (current.role === "admin") await keepOneAdmin(tx, id);
+    await tx.user.delete({ where: { id } });
+    await recordAudit(tx, audit, { action: "user.delete", targetType: "user", target: current.email, before: audited(current), after: null });
+  });
+}
