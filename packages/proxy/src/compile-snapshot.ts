@@ -1,10 +1,10 @@
-import FindMyWay from "find-my-way";
-import { claimedPaths, HTTP_METHODS, parseAddress, type GatewayConfig, type Route, type Service, type Timeouts } from "@bulwark/config/schema";
+import { parseAddress, type GatewayConfig, type Route, type Service, type Timeouts } from "@bulwark/config/schema";
 import { canonicalJson } from "@bulwark/config/hash";
 import { indexConsumers, type ConsumerIndex } from "./admission/access-stages";
 import { compileStages, type Stage } from "./admission/compile-stages";
 import { PRIORITY_RANK } from "./admission/load-monitor";
 import { createBalancer, type Balancer } from "./balancing/create-balancer";
+import { compileRouter } from "./compile-router";
 import { compileFallback, LastGoodCache, type CompiledFallback } from "./fallback";
 import { createRuntime, type GatewayRuntime } from "./gateway-runtime";
 import { CircuitBreaker } from "./resilience/circuit-breaker";
@@ -135,14 +135,6 @@ function compileService(service: Service, registry: RuntimeRegistry, used: Set<s
   return Object.freeze({ name: service.name, targets: Object.freeze(targets), runtime });
 }
 
-function hostConstraint(host: string): string | RegExp {
-  if (!host.startsWith("*.")) return host;
-  const suffix = host.slice(1).replace(/[.]/g, "\\.");
-  return new RegExp(`^[^.]+${suffix}$`);
-}
-
-const noop = () => {};
-
 function compileRouteRuntime(route: Route, registry: RuntimeRegistry, used: Set<string>): RouteRuntime {
   const signature = `route:${route.name}:${canonicalJson([route.retries.budgetPercent, route.retries.minRetryConcurrency, route.fallback])}`;
   let runtime = registry.get(signature) as RouteRuntime | undefined;
@@ -188,7 +180,7 @@ function compileRoute(r: Route, services: Map<string, CompiledService>, registry
 }
 
 /**
- * Compiles a parsed config into an immutable snapshot: one radix router (find-my-way) whose stores are the
+ * Compiles a parsed config into an immutable snapshot: a radix router (compile-router) whose targets are the
  * compiled routes, with everything a request needs precomputed. Throws when the config cannot be compiled.
  */
 export function compileSnapshot(
@@ -201,29 +193,15 @@ export function compileSnapshot(
   const services = new Map<string, CompiledService>();
   for (const s of config.services) services.set(s.name, compileService(s, registry, used, runtime));
   const consumers = indexConsumers(config.consumers);
-  const router = FindMyWay({ caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 1000 });
-  for (const r of config.routes) {
-    const compiled = compileRoute(r, services, registry, used, runtime, consumers);
-    const methods = (r.methods.length ? r.methods : HTTP_METHODS) as FindMyWay.HTTPMethod[];
-    const hosts = r.hosts.length ? r.hosts : [null];
-    // Templates register with their parameter names; claimedPaths erases them only for conflict checks.
-    const paths = r.pathType === "template" ? [r.path] : claimedPaths(r);
-    for (const host of hosts) {
-      for (const path of paths) {
-        const opts = host === null ? {} : { constraints: { host: hostConstraint(host) } };
-        router.on(methods, path, opts, noop, compiled);
-      }
-    }
-  }
+  const router = compileRouter(config.routes.map((route) => ({ route, target: compileRoute(route, services, registry, used, runtime, consumers) })));
   for (const key of registry.keys()) if (!used.has(key)) registry.delete(key);
   return Object.freeze({
     version: meta.version,
     hash: meta.hash,
     routeCount: config.routes.length,
     match(method: string, path: string, host: string): RouteMatch | null {
-      const found = router.find(method as FindMyWay.HTTPMethod, path, { host });
-      if (!found) return null;
-      return { route: found.store as CompiledRoute, params: found.params };
+      const found = router.find(method, path, host);
+      return found === null ? null : { route: found.target, params: found.params };
     },
   });
 }
