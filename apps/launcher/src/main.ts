@@ -36,8 +36,20 @@ try {
     `  Gateway        ${stack.gatewayUrl}`,
     `  Worker status  ${stack.adminUrl}/status`,
     `  Database       ${stack.embeddedDatabase ? `embedded PostgreSQL, data in ${join(options.dataDir, "postgres")}` : "DATABASE_URL"}`,
-    "  Sign-in        none: the console has no accounts yet, so it listens on 127.0.0.1 only",
   ];
+  if (stack.firstAdmin) {
+    lines.push(
+      "",
+      "  First start: an admin account was made. Its password is shown this once; sign in and keep it safe",
+      "  (or make your own account under Users and disable this one).",
+      `    Sign in at   ${stack.consoleUrl}/sign-in`,
+      `    Email        ${stack.firstAdmin.email}`,
+      `    Password     ${stack.firstAdmin.password}`,
+      "",
+    );
+  } else {
+    lines.push(`  Sign-in        ${stack.consoleUrl}/sign-in with your account (the first admin's password was printed on the first start)`);
+  }
   if (stack.demo) {
     lines.push(`  Demo platform  ${stack.demo.instances.map((i) => `${i.instance}:${i.port}`).join(" ")}${stack.seeded ? " (seeded as version 1)" : ""}`);
     lines.push("", "Try:", `  curl ${stack.gatewayUrl}/catalog/courses`, `  curl -X POST ${stack.gatewayUrl}/assessments/exams/cs101-final/submissions -d '{"answers":[1,2]}'`);

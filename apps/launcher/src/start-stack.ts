@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureFirstAdmin } from "@bulwark/db/auth";
+import { SYSTEM_ACTOR } from "@bulwark/db/audit";
 import { createDb } from "@bulwark/db/client";
 import { getLatestVersionNumber, listRoutes, listServices, publishDraft, replaceDraft } from "@bulwark/db/config-store";
 import { resolveDatabase } from "@bulwark/db/database";
@@ -36,6 +38,8 @@ export interface Stack {
   embeddedDatabase: boolean;
   demo: DemoPlatform | null;
   seeded: boolean;
+  /** Set only on the start that made the first admin: the one time its password is known. */
+  firstAdmin: { email: string; password: string } | null;
   stop(): Promise<void>;
 }
 
@@ -56,6 +60,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     step(options.databaseUrl ? "Migrating the database at DATABASE_URL" : "Starting embedded PostgreSQL");
     const database = await resolveDatabase({ dataDir, databaseUrl: options.databaseUrl });
     started.push(database);
+
+    // No default credentials: a database without users gets an admin with a random password, told once.
+    const accessDb = createDb(database.url, { max: 1 });
+    const firstAdmin = await ensureFirstAdmin(accessDb).finally(() => accessDb.$disconnect());
 
     let demo: DemoPlatform | null = null;
     let seeded = false;
@@ -98,7 +106,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const versionDb = createDb(database.url, { max: 1 });
     const published = await getLatestVersionNumber(versionDb).finally(() => versionDb.$disconnect());
     await waitForHttp(`http://127.0.0.1:${options.adminPort}/${published > 0 ? "readyz" : "healthz"}`, gateway);
-    await waitForHttp(`http://127.0.0.1:${options.consolePort}/api/v1/workers`, consoleApp);
+    // The sign-in page is the one page open without a session.
+    await waitForHttp(`http://127.0.0.1:${options.consolePort}/sign-in`, consoleApp);
     return {
       consoleUrl: `http://localhost:${options.consolePort}`,
       gatewayUrl: `http://localhost:${options.gatewayPort}`,
@@ -107,6 +116,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       embeddedDatabase: database.embedded !== null,
       demo,
       seeded,
+      firstAdmin,
       stop: stopAll,
     };
   } catch (error) {
@@ -135,7 +145,8 @@ function startConsole(options: StackOptions, env: NodeJS.ProcessEnv, logDir: str
 async function seedOnce(db: ReturnType<typeof createDb>, demo: DemoPlatform): Promise<boolean> {
   const [version, services, routes] = await Promise.all([getLatestVersionNumber(db), listServices(db), listRoutes(db)]);
   if (version > 0 || services.length > 0 || routes.length > 0) return false;
-  await replaceDraft(db, demoSeedConfig(demo.instances));
-  await publishDraft(db, { author: "demo-seed", message: "Demo learning platform: catalog, enrollment, assessments, live classes" });
+  const audit = { actor: { ...SYSTEM_ACTOR, name: "demo-seed" }, ip: null };
+  await replaceDraft(db, demoSeedConfig(demo.instances), audit);
+  await publishDraft(db, { author: "demo-seed", message: "Demo learning platform: catalog, enrollment, assessments, live classes" }, audit);
   return true;
 }

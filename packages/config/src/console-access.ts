@@ -45,3 +45,18 @@ export const SignInSchema = z.object({
   email: z.string({ error: "is required" }).trim().toLowerCase().min(1, "is required").max(254, "must be 254 characters or less"),
   password: z.string({ error: "is required" }).min(1, "is required").max(256, "must be 256 characters or less"),
 });
+
+/** GET /api/v1/audit filters. */
+export const AuditQuerySchema = z.object({
+  actor: z.string().max(254).optional(),
+  action: z.string().max(100).optional(),
+  target: z.string().max(254).optional(),
+  since: z.coerce.date({ error: "must be a date" }).optional(),
+  until: z.coerce.date({ error: "must be a date" }).optional(),
+  before: z
+    .string()
+    .regex(/^\d{1,18}$/, "must be an entry id")
+    .transform((v) => BigInt(v))
+    .optional(),
+  limit: z.coerce.number({ error: "must be a number" }).int().min(1).max(500).default(100),
+});

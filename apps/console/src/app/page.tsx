@@ -1,7 +1,9 @@
 import { redirect } from "next/navigation";
+import { requirePage } from "@/server/page-auth";
 
 export const dynamic = "force-dynamic";
 
-export default function Home() {
+export default async function Home() {
+  await requirePage();
   redirect("/routes");
 }

@@ -2,11 +2,13 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { useCan } from "./providers";
 import { api, pendingLabel, queryKeys, type DraftStatus, type VersionSummary } from "@/lib/api";
 
 /** Header: the latest published version, how many changes wait, and the Publish action. */
 export function PublishBar({ initialDraft }: { initialDraft: DraftStatus }) {
   const queryClient = useQueryClient();
+  const canPublish = useCan("operator");
   const [message, setMessage] = useState("");
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const draft = useQuery({ queryKey: queryKeys.draft, queryFn: () => api<DraftStatus>("/draft"), initialData: initialDraft, refetchInterval: 5_000 });
@@ -36,6 +38,12 @@ export function PublishBar({ initialDraft }: { initialDraft: DraftStatus }) {
           {pendingLabel(pending)}
         </span>
       </div>
+      {!canPublish && (
+        <span className="muted read-only-note" data-testid="read-only">
+          Read only: your role cannot publish
+        </span>
+      )}
+      {canPublish && (
       <form className="publish-form" onSubmit={submit}>
         {result && (
           <span role="status" className={result.ok ? "publish-result ok" : "publish-result error"} data-testid="publish-result">
@@ -50,6 +58,7 @@ export function PublishBar({ initialDraft }: { initialDraft: DraftStatus }) {
           {publish.isPending ? "Publishing…" : "Publish"}
         </button>
       </form>
+      )}
     </header>
   );
 }

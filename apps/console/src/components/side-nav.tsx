@@ -2,6 +2,8 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { useState } from "react";
+import { useCan, useSession } from "./providers";
 
 const LINKS = [
   { href: "/services", label: "Services" },
@@ -16,8 +18,31 @@ const OBSERVE = [
   { href: "/traces", label: "Traces" },
 ];
 
+const ADMIN = [
+  { href: "/users", label: "Users" },
+  { href: "/tokens", label: "Tokens" },
+  { href: "/audit", label: "Audit" },
+];
+
+/** Signs out on the server (the session is revoked there), then goes to the sign-in page. */
+function SignOut() {
+  const [busy, setBusy] = useState(false);
+  const signOut = async () => {
+    setBusy(true);
+    await fetch("/api/v1/auth/sign-out", { method: "POST" }).catch(() => {});
+    window.location.assign("/sign-in");
+  };
+  return (
+    <button type="button" className="btn small nav-sign-out" data-testid="sign-out" disabled={busy} onClick={signOut}>
+      Sign out
+    </button>
+  );
+}
+
 export function SideNav() {
   const pathname = usePathname();
+  const session = useSession();
+  const admin = useCan("admin");
   const link = (l: { href: string; label: string }) => {
     const active = pathname === l.href || pathname.startsWith(`${l.href}/`);
     return (
@@ -39,7 +64,24 @@ export function SideNav() {
       <ul>{LINKS.map(link)}</ul>
       <div className="side-nav-group">Observe</div>
       <ul>{OBSERVE.map(link)}</ul>
-      <div className="side-nav-foot">API gateway console</div>
+      {admin && (
+        <>
+          <div className="side-nav-group">Access</div>
+          <ul>{ADMIN.map(link)}</ul>
+        </>
+      )}
+      <div className="side-nav-foot">
+        {session && (
+          <div className="nav-user" data-testid="nav-user">
+            <span className="nav-user-name">{session.name}</span>
+            <span className="nav-user-role" data-testid="nav-role">
+              {session.role}
+            </span>
+            <SignOut />
+          </div>
+        )}
+        API gateway console
+      </div>
     </nav>
   );
 }

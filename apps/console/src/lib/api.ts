@@ -66,14 +66,20 @@ export class ApiError extends Error {
   }
 }
 
-/** The UI's one way to call the admin API; the console is the author of what it publishes. */
+/**
+ * The UI's one way to call the admin API. The session cookie goes along by itself (same origin), and the
+ * browser adds the Origin header the server checks on every change. A 401 means the session ended.
+ */
 export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
   const res = await fetch(`/api/v1${path}`, {
     method: init.method ?? "GET",
-    headers: { "content-type": "application/json", "x-bulwark-actor": "console" },
+    headers: { "content-type": "application/json" },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
     cache: "no-store",
   });
+  if (res.status === 401 && typeof window !== "undefined") {
+    window.location.assign(`/sign-in?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+  }
   if (res.status === 204) return undefined as T;
   const data = await res.json().catch(() => null);
   if (!res.ok) {

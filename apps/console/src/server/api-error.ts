@@ -1,6 +1,6 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { ConflictError, NotFoundError, ValidationError } from "@bulwark/db/errors";
+import { ConflictError, ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError, ValidationError } from "@bulwark/db/errors";
 import type { FieldError } from "@bulwark/config/errors";
 
 export interface ApiErrorBody {
@@ -14,14 +14,21 @@ export class BadRequestError extends Error {
   }
 }
 
-function json(status: number, body: ApiErrorBody): Response {
-  return Response.json(body, { status });
+function json(status: number, body: ApiErrorBody, headers: Record<string, string> = {}): Response {
+  return Response.json(body, { status, headers });
 }
 
 /** The one mapping from thrown errors to HTTP answers; unknown errors are logged with an id and never leak a stack. */
 export function toErrorResponse(error: unknown): Response {
   if (error instanceof ValidationError) {
     return json(422, { error: { code: "VALIDATION_FAILED", message: error.message, fields: error.fields } });
+  }
+  if (error instanceof UnauthorizedError) {
+    return json(401, { error: { code: error.code, message: error.message } }, { "www-authenticate": 'Bearer realm="bulwark"' });
+  }
+  if (error instanceof ForbiddenError) return json(403, { error: { code: error.code, message: error.message } });
+  if (error instanceof TooManyRequestsError) {
+    return json(429, { error: { code: error.code, message: error.message } }, { "retry-after": String(error.retryAfterSeconds) });
   }
   if (error instanceof BadRequestError) return json(400, { error: { code: error.code, message: error.message } });
   if (error instanceof NotFoundError) return json(404, { error: { code: "NOT_FOUND", message: error.message } });

@@ -1,35 +1,78 @@
 import "server-only";
-import { BadRequestError, toErrorResponse } from "./api-error";
-import { getDb } from "./db";
+import type { AuditContext } from "@bulwark/db/audit";
 import type { Db } from "@bulwark/db/client";
+import { ForbiddenError, UnauthorizedError } from "@bulwark/db/errors";
+import { roleAllows, type Role } from "@bulwark/db/roles";
+import { BadRequestError, toErrorResponse } from "./api-error";
+import { auditContext, authenticate, checkOrigin, clientIp, isSafeMethod, type Principal } from "./authenticate";
+import { getDb } from "./db";
 
 export interface HandlerContext {
   db: Db;
   request: Request;
   params: Record<string, string>;
+  principal: Principal;
+  /** Handed to every mutation so it writes its one audit entry, with this actor, in its own transaction. */
+  audit: AuditContext;
 }
 
-type Handler = (ctx: HandlerContext) => Promise<unknown>;
+/** The one public route (sign-in) gets the same wrapper, with no principal required. */
+export interface PublicHandlerContext {
+  db: Db;
+  request: Request;
+  params: Record<string, string>;
+  principal: Principal | null;
+  ip: string | null;
+}
+
 interface Options {
   status?: number;
+  /**
+   * The weakest role allowed. Defaults: viewer for GET/HEAD, operator for anything that changes state.
+   * `public` only for signing in.
+   */
+  role?: Role;
 }
 
 /**
- * Wraps a route handler: resolves params, runs it, answers JSON (204 for undefined) and funnels every error
- * through the one error mapper.
+ * Wraps a route handler: authenticates (session cookie or Bearer token), checks the Origin of cookie-borne
+ * state changes (CSRF), checks the role, resolves params, runs it, answers JSON (204 for undefined; a handler
+ * may return its own Response) and funnels every error, 401 and 403 included, through the one error mapper.
  */
-export function handle(fn: Handler, options: Options = {}) {
-  return async (request: Request, context: { params: Promise<Record<string, string>> }): Promise<Response> => {
+export function handle(fn: (ctx: PublicHandlerContext) => Promise<unknown>, options: Omit<Options, "role"> & { role: "public" }): RouteHandler;
+export function handle(fn: (ctx: HandlerContext) => Promise<unknown>, options?: Options): RouteHandler;
+export function handle(fn: (ctx: never) => Promise<unknown>, options: Omit<Options, "role"> & { role?: Role | "public" } = {}): RouteHandler {
+  const handler = async (request: Request, context: { params: Promise<Record<string, string>> }): Promise<Response> => {
     try {
+      const db = getDb();
+      const safe = isSafeMethod(request.method);
+      const needed = options.role ?? (safe ? "viewer" : "operator");
+      const principal = await authenticate(db, request.headers);
+      if (needed !== "public" && !principal) throw new UnauthorizedError("UNAUTHENTICATED", "sign in, or send an API token as Authorization: Bearer");
+      if (!safe && principal?.kind !== "token") checkOrigin(request);
+      if (needed !== "public" && !roleAllows(principal!.role, needed)) {
+        throw new ForbiddenError("FORBIDDEN", `this needs the ${needed} role; ${principal!.name} is ${principal!.role}`);
+      }
       const params = context?.params ? await context.params : {};
-      const result = await fn({ db: getDb(), request, params });
+      const ctx =
+        needed === "public"
+          ? { db, request, params, principal, ip: clientIp(request.headers) }
+          : { db, request, params, principal: principal!, audit: auditContext(principal!, request.headers) };
+      const result = await (fn as (ctx: unknown) => Promise<unknown>)(ctx);
+      if (result instanceof Response) return result;
       if (result === undefined) return new Response(null, { status: 204 });
       return Response.json(result, { status: options.status ?? 200 });
     } catch (error) {
       return toErrorResponse(error);
     }
   };
+  return Object.assign(handler, { requiredRole: options.role ?? null });
 }
+
+export type RouteHandler = ((request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>) & {
+  /** The role the route declared (null: the method's default), for the test that walks every route. */
+  requiredRole: Role | "public" | null;
+};
 
 /** Reads a JSON body; a body that is not JSON is a 400 BAD_JSON, never a 500. */
 export async function readJson(request: Request, { optional = false } = {}): Promise<unknown> {
@@ -43,9 +86,4 @@ export async function readJson(request: Request, { optional = false } = {}): Pro
   } catch {
     throw new BadRequestError("BAD_JSON", "the request body is not valid JSON");
   }
-}
-
-export function publishAuthor(request: Request, fallback = "api"): string {
-  const actor = request.headers.get("x-bulwark-actor")?.trim();
-  return actor ? actor.slice(0, 100) : fallback;
 }

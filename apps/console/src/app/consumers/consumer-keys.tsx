@@ -1,5 +1,6 @@
 "use client";
 
+import { useCan } from "@/components/providers";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { api, ApiError, formatTime, queryKeys, type Consumer, type DraftStatus, type VersionDetail } from "@/lib/api";
@@ -109,6 +110,7 @@ export function KeyReveal({ revealed, onDone }: { revealed: RevealedKey; onDone:
 
 /** A consumer's keys in the table: id, age, whether it is live yet, and Revoke. */
 export function KeyList({ consumer, live, onRevoke, busy }: { consumer: Consumer; live: Set<string> | null; onRevoke: (id: string) => void; busy: boolean }) {
+  const canEdit = useCan("operator");
   if (!consumer.apiKeys.length) return <p className="muted key-none">No keys yet</p>;
   return (
     <ul className="key-list" data-testid={`keys-${consumer.name}`}>
@@ -121,7 +123,7 @@ export function KeyList({ consumer, live, onRevoke, busy }: { consumer: Consumer
               not published
             </span>
           )}
-          <DeleteButton label="Revoke" testId={`revoke-key-${k.id}`} disabled={busy} onConfirm={() => onRevoke(k.id)} />
+          {canEdit && <DeleteButton label="Revoke" testId={`revoke-key-${k.id}`} disabled={busy} onConfirm={() => onRevoke(k.id)} />}
         </li>
       ))}
     </ul>

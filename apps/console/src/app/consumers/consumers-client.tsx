@@ -1,5 +1,6 @@
 "use client";
 
+import { useCan } from "@/components/providers";
 import { useQuery } from "@tanstack/react-query";
 import { api, queryKeys, type Consumer } from "@/lib/api";
 import { useEntityEditor } from "@/lib/use-entity-editor";
@@ -9,6 +10,7 @@ import { blankConsumer, consumerErrorPaths, fromConsumer, toConsumerBody, type C
 import { KeyList, KeyReveal, MAX_KEYS, useApiKeys, useLiveKeyIds } from "./consumer-keys";
 
 export function ConsumersClient({ initialConsumers }: { initialConsumers: Consumer[] }) {
+  const canEdit = useCan("operator");
   const consumers = useQuery({ queryKey: queryKeys.consumers, queryFn: () => api<Consumer[]>("/consumers"), initialData: initialConsumers });
   const { editing, open, draft, setDraft, notice, setNotice, save, remove, errors, formRef, startCreate, startEdit, submit, cancel } = useEntityEditor<Consumer, ConsumerDraft>({
     kind: "consumers",
@@ -31,9 +33,11 @@ export function ConsumersClient({ initialConsumers }: { initialConsumers: Consum
           </>
         }
         action={
-          <button type="button" className="btn primary nowrap" data-testid="new-consumer" onClick={startCreate}>
-            New consumer
-          </button>
+          canEdit && (
+            <button type="button" className="btn primary nowrap" data-testid="new-consumer" onClick={startCreate}>
+              New consumer
+            </button>
+          )
         }
       />
       <Notice notice={notice} />
@@ -96,7 +100,8 @@ export function ConsumersClient({ initialConsumers }: { initialConsumers: Consum
                   </td>
                   <td className="keys-cell">
                     <KeyList consumer={c} live={live} busy={keys.revoke.isPending} onRevoke={(id) => keys.revoke.mutate({ consumer: c.name, id })} />
-                    <button
+                    {canEdit && (
+<button
                       type="button"
                       className="btn small"
                       data-testid={`new-key-${c.name}`}
@@ -106,12 +111,17 @@ export function ConsumersClient({ initialConsumers }: { initialConsumers: Consum
                     >
                       {keys.create.isPending && keys.create.variables === c.name ? "Making key…" : "+ New key"}
                     </button>
+)}
                   </td>
                   <td className="actions-col">
-                    <button type="button" className="btn small" data-testid={`edit-consumer-${c.name}`} onClick={() => startEdit(c)}>
+                    {canEdit && (
+<>
+<button type="button" className="btn small" data-testid={`edit-consumer-${c.name}`} onClick={() => startEdit(c)}>
                       Edit
                     </button>
                     <DeleteButton testId={`delete-consumer-${c.name}`} disabled={remove.isPending} onConfirm={() => remove.mutate(c.name)} />
+</>
+)}
                   </td>
                 </tr>
               );

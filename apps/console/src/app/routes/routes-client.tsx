@@ -1,5 +1,6 @@
 "use client";
 
+import { useCan } from "@/components/providers";
 import { useQuery } from "@tanstack/react-query";
 import { HTTP_METHODS, PATH_TYPES, type HttpMethod, type PathType } from "@bulwark/config/schema";
 import { api, queryKeys, type Route, type Service } from "@/lib/api";
@@ -17,6 +18,7 @@ const TIMEOUT_FIELDS = [
 ] as const;
 
 export function RoutesClient({ initialRoutes, initialServices }: { initialRoutes: Route[]; initialServices: Service[] }) {
+  const canEdit = useCan("operator");
   const routes = useQuery({ queryKey: queryKeys.routes, queryFn: () => api<Route[]>("/routes"), initialData: initialRoutes });
   const services = useQuery({ queryKey: queryKeys.services, queryFn: () => api<Service[]>("/services"), initialData: initialServices });
   const { editing, open, draft, setDraft, notice, save, remove, errors, formRef, startCreate, startEdit, submit, cancel } = useEntityEditor<Route, RouteDraft>({
@@ -40,9 +42,11 @@ export function RoutesClient({ initialRoutes, initialServices }: { initialRoutes
         title="Routes"
         description="Which requests go to which service. Changes are drafts until you publish."
         action={
-          <button type="button" className="btn primary" data-testid="new-route" onClick={startCreate}>
-            New route
-          </button>
+          canEdit && (
+            <button type="button" className="btn primary" data-testid="new-route" onClick={startCreate}>
+              New route
+            </button>
+          )
         }
       />
       <Notice notice={notice} />
@@ -200,10 +204,14 @@ export function RoutesClient({ initialRoutes, initialServices }: { initialRoutes
                   <RoutePolicyBadges route={r} breaker={withBreaker.has(r.service)} />
                 </td>
                 <td className="actions-col">
-                  <button type="button" className="btn small" data-testid={`edit-route-${r.name}`} onClick={() => startEdit(r)}>
+                  {canEdit && (
+<>
+<button type="button" className="btn small" data-testid={`edit-route-${r.name}`} onClick={() => startEdit(r)}>
                     Edit
                   </button>
                   <DeleteButton testId={`delete-route-${r.name}`} disabled={remove.isPending} onConfirm={() => remove.mutate(r.name)} />
+</>
+)}
                 </td>
               </tr>
             ))}

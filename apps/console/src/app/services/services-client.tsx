@@ -1,5 +1,6 @@
 "use client";
 
+import { useCan } from "@/components/providers";
 import { useQuery } from "@tanstack/react-query";
 import { LOAD_BALANCING_ALGORITHMS, type LoadBalancing } from "@bulwark/config/schema";
 import { api, queryKeys, type Service } from "@/lib/api";
@@ -18,6 +19,7 @@ const ALGORITHM_LABELS: Record<LoadBalancing["algorithm"], string> = {
 };
 
 export function ServicesClient({ initialServices }: { initialServices: Service[] }) {
+  const canEdit = useCan("operator");
   const services = useQuery({ queryKey: queryKeys.services, queryFn: () => api<Service[]>("/services"), initialData: initialServices });
   const { editing, open, draft, setDraft, notice, save, remove, errors, formRef, startCreate, startEdit, submit, cancel } = useEntityEditor<Service, ServiceDraft>({
     kind: "services",
@@ -34,9 +36,11 @@ export function ServicesClient({ initialServices }: { initialServices: Service[]
         title="Services"
         description="Upstream services and their weighted targets. Changes are drafts until you publish."
         action={
-          <button type="button" className="btn primary" data-testid="new-service" onClick={startCreate}>
-            New service
-          </button>
+          canEdit && (
+            <button type="button" className="btn primary" data-testid="new-service" onClick={startCreate}>
+              New service
+            </button>
+          )
         }
       />
       <Notice notice={notice} />
@@ -177,10 +181,14 @@ export function ServicesClient({ initialServices }: { initialServices: Service[]
                 </td>
                 <td className="muted">{s.description || "—"}</td>
                 <td className="actions-col">
-                  <button type="button" className="btn small" data-testid={`edit-service-${s.name}`} onClick={() => startEdit(s)}>
-                    Edit
-                  </button>
-                  <DeleteButton testId={`delete-service-${s.name}`} disabled={remove.isPending} onConfirm={() => remove.mutate(s.name)} />
+                  {canEdit && (
+                    <>
+                      <button type="button" className="btn small" data-testid={`edit-service-${s.name}`} onClick={() => startEdit(s)}>
+                        Edit
+                      </button>
+                      <DeleteButton testId={`delete-service-${s.name}`} disabled={remove.isPending} onConfirm={() => remove.mutate(s.name)} />
+                    </>
+                  )}
                 </td>
               </tr>
             ))}

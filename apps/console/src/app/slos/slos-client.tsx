@@ -1,5 +1,6 @@
 "use client";
 
+import { useCan } from "@/components/providers";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -17,6 +18,7 @@ const WINDOWS = ["5m", "30m", "1h", "6h", "3d"] as const;
 
 /** SLO overview: every SLO with its status, SLI, budget left and burn rates, worst first, refreshed every few seconds. */
 export function SlosClient(props: { initial: SloReportJson[]; routes: string[]; services: string[] }) {
+  const canEdit = useCan("operator");
   const router = useRouter();
   const [creating, setCreating] = useState(false);
   const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
@@ -34,9 +36,11 @@ export function SlosClient(props: { initial: SloReportJson[]; routes: string[]; 
           </>
         }
         action={
-          <button type="button" className="btn primary" data-testid="new-slo" onClick={() => { setNotice(null); setCreating(true); }}>
-            New SLO
-          </button>
+          canEdit && (
+            <button type="button" className="btn primary" data-testid="new-slo" onClick={() => { setNotice(null); setCreating(true); }}>
+              New SLO
+            </button>
+          )
         }
       />
       <Notice notice={notice} />

@@ -2,10 +2,12 @@ import { TIME_RANGE_NAMES, type TimeRange } from "@bulwark/config/slo";
 import { listRoutes, listServices } from "@bulwark/db/config-store";
 import { getDb } from "@/server/db";
 import { TrafficClient } from "./traffic-client";
+import { requirePage } from "@/server/page-auth";
 
 export const dynamic = "force-dynamic";
 
 export default async function TrafficPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+  await requirePage();
   const q = await searchParams;
   const db = getDb();
   const [routes, services] = await Promise.all([listRoutes(db), listServices(db)]);

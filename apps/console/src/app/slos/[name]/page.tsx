@@ -6,12 +6,14 @@ import { getSloHistory, getSloReport, listSloAlerts } from "@bulwark/db/slos";
 import { toJson } from "@/lib/api";
 import { getDb } from "@/server/db";
 import { SloDetailClient } from "./slo-detail-client";
+import { requirePage } from "@/server/page-auth";
 
 export const dynamic = "force-dynamic";
 
 const INITIAL_RANGE = "24h";
 
 export default async function SloPage({ params }: { params: Promise<{ name: string }> }) {
+  await requirePage();
   const name = decodeURIComponent((await params).name);
   const db = getDb();
   const now = new Date();

@@ -1,5 +1,6 @@
 "use client";
 
+import { useCan } from "@/components/providers";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -21,6 +22,7 @@ const WINDOWS = ["5m", "30m", "1h", "6h", "3d"] as const;
 
 /** One SLO: where it stands, its history and its alerts; edit and delete. */
 export function SloDetailClient(props: { initial: { report: SloReportJson; history: SloHistoryJson; alerts: AlertEventJson[] }; routes: string[]; services: string[] }) {
+  const canEdit = useCan("operator");
   const name = props.initial.report.name;
   const router = useRouter();
   const [range, setRange] = useState<TimeRange>(props.initial.history.range);
@@ -57,12 +59,14 @@ export function SloDetailClient(props: { initial: { report: SloReportJson; histo
             {r.slo.description && ` ${r.slo.description}`}
           </p>
         </div>
-        <div className="head-actions">
-          <button type="button" className="btn" data-testid="edit-slo" onClick={() => setEditing(true)}>
-            Edit
-          </button>
-          <DeleteButton testId="delete-slo" disabled={remove.isPending} onConfirm={() => remove.mutate()} />
-        </div>
+        {canEdit && (
+          <div className="head-actions">
+            <button type="button" className="btn" data-testid="edit-slo" onClick={() => setEditing(true)}>
+              Edit
+            </button>
+            <DeleteButton testId="delete-slo" disabled={remove.isPending} onConfirm={() => remove.mutate()} />
+          </div>
+        )}
       </div>
       <Notice notice={notice} />
       {editing && (

@@ -4,10 +4,12 @@ import { toJson } from "@/lib/api";
 import { getDb } from "@/server/db";
 import { readTrace } from "@/server/read-trace";
 import { TraceWaterfall } from "./trace-waterfall";
+import { requirePage } from "@/server/page-auth";
 
 export const dynamic = "force-dynamic";
 
 export default async function TracePage({ params }: { params: Promise<{ traceId: string }> }) {
+  await requirePage();
   const { traceId } = await params;
   try {
     const trace = await readTrace(getDb(), decodeURIComponent(traceId));

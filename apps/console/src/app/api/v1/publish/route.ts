@@ -1,17 +1,18 @@
 import { publishDraft } from "@bulwark/db/config-store";
 import { ValidationError } from "@bulwark/db/errors";
-import { handle, publishAuthor, readJson } from "@/server/handle";
+import { handle, readJson } from "@/server/handle";
 
 export const dynamic = "force-dynamic";
 
 export const POST = handle(
-  async ({ db, request }) => {
+  async ({ db, request, audit }) => {
     const body = (await readJson(request, { optional: true })) as { message?: unknown } | null;
     const message = body && typeof body === "object" ? body.message : undefined;
     if (message !== undefined && message !== null && typeof message !== "string") {
       throw new ValidationError([{ path: "message", message: "must be a string" }]);
     }
-    return publishDraft(db, { author: publishAuthor(request), message: message ?? undefined });
+    // The author is who is signed in (or the token's name), never a header the caller picks.
+    return publishDraft(db, { author: audit.actor.name, message: message ?? undefined }, audit);
   },
   { status: 201 },
 );

@@ -4,4 +4,4 @@ import { handle, readJson } from "@/server/handle";
 export const dynamic = "force-dynamic";
 
 export const GET = handle(({ db }) => listSlos(db));
-export const POST = handle(async ({ db, request }) => createSlo(db, await readJson(request)), { status: 201 });
+export const POST = handle(async ({ db, request, audit }) => createSlo(db, await readJson(request), audit), { status: 201 });

@@ -4,5 +4,5 @@ import { handle, readJson } from "@/server/handle";
 export const dynamic = "force-dynamic";
 
 export const GET = handle(({ db, params }) => getService(db, params.name));
-export const PUT = handle(async ({ db, request, params }) => updateService(db, params.name, await readJson(request)));
-export const DELETE = handle(({ db, params }) => deleteService(db, params.name));
+export const PUT = handle(async ({ db, request, params, audit }) => updateService(db, params.name, await readJson(request), audit));
+export const DELETE = handle(({ db, params, audit }) => deleteService(db, params.name, audit));

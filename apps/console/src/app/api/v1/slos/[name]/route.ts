@@ -4,5 +4,5 @@ import { handle, readJson } from "@/server/handle";
 export const dynamic = "force-dynamic";
 
 export const GET = handle(({ db, params }) => getSlo(db, params.name));
-export const PUT = handle(async ({ db, request, params }) => updateSlo(db, params.name, await readJson(request)));
-export const DELETE = handle(({ db, params }) => deleteSlo(db, params.name));
+export const PUT = handle(async ({ db, request, params, audit }) => updateSlo(db, params.name, await readJson(request), audit));
+export const DELETE = handle(({ db, params, audit }) => deleteSlo(db, params.name, audit));

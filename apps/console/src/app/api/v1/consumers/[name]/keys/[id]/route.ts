@@ -3,6 +3,6 @@ import { handle } from "@/server/handle";
 
 export const dynamic = "force-dynamic";
 
-export const DELETE = handle(async ({ db, params }) => {
-  await revokeApiKey(db, params.name, params.id);
+export const DELETE = handle(async ({ db, params, audit }) => {
+  await revokeApiKey(db, params.name, params.id, audit);
 });

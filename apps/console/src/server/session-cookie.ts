@@ -1,0 +1,32 @@
+import "server-only";
+import { SESSION_POLICY } from "@bulwark/db/auth";
+
+export const SESSION_COOKIE = "bulwark_session";
+
+/** HTTPS as the browser saw it: TLS to Next itself, or a proxy's X-Forwarded-Proto. */
+export function isHttps(request: Request): boolean {
+  const proto = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
+  return proto ? proto === "https" : new URL(request.url).protocol === "https:";
+}
+
+export function readSessionCookie(headers: Headers): string | null {
+  const header = headers.get("cookie");
+  if (!header) return null;
+  for (const part of header.split(";")) {
+    const at = part.indexOf("=");
+    if (at > 0 && part.slice(0, at).trim() === SESSION_COOKIE) return decodeURIComponent(part.slice(at + 1).trim()) || null;
+  }
+  return null;
+}
+
+/**
+ * The session cookie: HttpOnly (no script reads it), SameSite=Strict (no other site's request carries it),
+ * Secure over HTTPS, and no longer-lived than the session's absolute limit.
+ */
+export function sessionCookie(request: Request, value: string, maxAgeSeconds = SESSION_POLICY.absoluteMs / 1000): string {
+  return [`${SESSION_COOKIE}=${encodeURIComponent(value)}`, "Path=/", "HttpOnly", "SameSite=Strict", `Max-Age=${maxAgeSeconds}`, ...(isHttps(request) ? ["Secure"] : [])].join("; ");
+}
+
+export function clearedSessionCookie(request: Request): string {
+  return sessionCookie(request, "", 0);
+}
