@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@bulwark/db/test-database";
 import { toErrorResponse } from "@/server/api-error";
+import { bearer, makeToken } from "./auth-helpers";
 
 let database: TestDatabase;
 let services: typeof import("@/app/api/v1/services/route");
@@ -12,8 +13,9 @@ let draft: typeof import("@/app/api/v1/draft/route");
 
 const none = { params: Promise.resolve({}) };
 const named = (name: string) => ({ params: Promise.resolve({ name }) });
+let auth: Record<string, string> = {};
 const req = (method: string, body?: unknown, headers: Record<string, string> = {}) =>
-  new Request("http://console.test/api/v1/x", { method, headers, body: typeof body === "string" ? body : body === undefined ? undefined : JSON.stringify(body) });
+  new Request("http://console.test/api/v1/x", { method, headers: { ...auth, ...headers }, body: typeof body === "string" ? body : body === undefined ? undefined : JSON.stringify(body) });
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -26,6 +28,7 @@ beforeAll(async () => {
     import("@/app/api/v1/versions/[version]/route"),
     import("@/app/api/v1/draft/route"),
   ]);
+  auth = bearer((await makeToken("operator", "ci-pipeline")).token);
 });
 afterAll(async () => {
   const { getDb } = await import("@/server/db");
@@ -49,7 +52,7 @@ describe("admin API /api/v1", () => {
     expect((await res.json()).error.code).toBe("BAD_JSON");
   });
 
-  it("creates, publishes with the actor header as author, and refuses an identical publish", async () => {
+  it("creates, publishes with the authenticated token as author, and refuses an identical publish", async () => {
     expect((await services.POST(req("POST", { name: "catalog", targets: [{ address: "127.0.0.1:4001" }] }), none)).status).toBe(201);
     expect((await routes.POST(req("POST", { name: "courses", path: "/courses", service: "catalog" }), none)).status).toBe(201);
     const conflict = await routes.POST(req("POST", { name: "courses-2", path: "/courses", service: "catalog" }), none);
@@ -57,9 +60,9 @@ describe("admin API /api/v1", () => {
     expect((await conflict.json()).error.fields).toEqual([{ path: "path", message: "conflicts with route courses (same host, path and method GET)" }]);
     expect((await (await draft.GET(req("GET"), none)).json()).pending).toHaveLength(2);
 
-    const first = await publish.POST(req("POST", { message: "first" }, { "x-bulwark-actor": "alice" }), none);
+    const first = await publish.POST(req("POST", { message: "first" }), none);
     expect(first.status).toBe(201);
-    expect(await first.json()).toMatchObject({ version: 1, author: "alice", message: "first" });
+    expect(await first.json()).toMatchObject({ version: 1, author: "ci-pipeline", message: "first" });
     const again = await publish.POST(req("POST"), none);
     expect(again.status).toBe(409);
     expect((await again.json()).error.code).toBe("NO_CHANGES");
@@ -68,9 +71,9 @@ describe("admin API /api/v1", () => {
     expect((await v1.json()).config.routes[0].name).toBe("courses");
   });
 
-  it("defaults the publish author to api", async () => {
+  it("ignores an x-bulwark-actor header: the author is who authenticated", async () => {
     await service.PUT(req("PUT", { name: "catalog", description: "changed", targets: [{ address: "127.0.0.1:4001" }] }), named("catalog"));
-    expect(await (await publish.POST(req("POST"), none)).json()).toMatchObject({ version: 2, author: "api" });
+    expect(await (await publish.POST(req("POST", undefined, { "x-bulwark-actor": "mallory" }), none)).json()).toMatchObject({ version: 2, author: "ci-pipeline" });
   });
 
   it("maps missing entities to 404 and a service still in use to 409 SERVICE_IN_USE", async () => {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@bulwark/db/test-database";
+import { bearer, makeToken } from "./auth-helpers";
 
 let database: TestDatabase;
 let consumers: typeof import("@/app/api/v1/consumers/route");
@@ -10,7 +11,8 @@ let key: typeof import("@/app/api/v1/consumers/[name]/keys/[id]/route");
 
 const none = { params: Promise.resolve({}) };
 const named = (params: Record<string, string>) => ({ params: Promise.resolve(params) });
-const req = (method: string, body?: unknown) => new Request("http://console.test/api/v1/x", { method, body: body === undefined ? undefined : JSON.stringify(body) });
+let auth: Record<string, string> = {};
+const req = (method: string, body?: unknown) => new Request("http://console.test/api/v1/x", { method, headers: auth, body: body === undefined ? undefined : JSON.stringify(body) });
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -20,7 +22,7 @@ beforeAll(async () => {
     import("@/app/api/v1/consumers/[name]/route"),
     import("@/app/api/v1/consumers/[name]/keys/route"),
     import("@/app/api/v1/consumers/[name]/keys/[id]/route"),
-  ]);
+  ]);  auth = bearer((await makeToken("operator")).token);
 });
 afterAll(async () => {
   const { getDb } = await import("@/server/db");

@@ -3,6 +3,7 @@ import { createDb, type Db } from "@bulwark/db/client";
 import { createTestDatabase, type TestDatabase } from "@bulwark/db/test-database";
 import { writeRollups } from "@bulwark/db/traffic";
 import { evaluateSloAlerts } from "@/server/evaluate-slo-alerts";
+import { bearer, makeToken } from "./auth-helpers";
 
 let database: TestDatabase;
 let db: Db;
@@ -15,8 +16,9 @@ let overview: typeof import("@/app/api/v1/overview/route");
 
 const none = { params: Promise.resolve({}) };
 const named = (name: string) => ({ params: Promise.resolve({ name }) });
+let auth: Record<string, string> = {};
 const req = (method: string, body?: unknown, query = "") =>
-  new Request(`http://console.test/api/v1/x${query}`, { method, body: typeof body === "string" ? body : body === undefined ? undefined : JSON.stringify(body) });
+  new Request(`http://console.test/api/v1/x${query}`, { method, headers: auth, body: typeof body === "string" ? body : body === undefined ? undefined : JSON.stringify(body) });
 const exams = { name: "exams", description: "Exams answer", target: { kind: "route", name: "exams" }, indicator: { type: "availability" }, objectivePercent: 99.9 };
 
 // Handlers read the clock: pin it, so which minute rows fall in the 5-minute window never depends on when the test runs.
@@ -35,9 +37,12 @@ beforeAll(async () => {
     import("@/app/api/v1/slos/[name]/alerts/route"),
     import("@/app/api/v1/overview/route"),
   ]);
+  auth = bearer((await makeToken("operator")).token);
   expect((await services.POST(req("POST", { name: "assessments", targets: [{ address: "127.0.0.1:4005" }] }), none)).status).toBe(201);
   expect((await routes.POST(req("POST", { name: "exams", path: "/exams", service: "assessments" }), none)).status).toBe(201);
   vi.useFakeTimers({ toFake: ["Date"], now: NOW });
+  // Made at the pinned time, so it is valid at it whatever today's date is.
+  auth = bearer((await makeToken("operator")).token);
 });
 afterAll(async () => {
   vi.useRealTimers();

@@ -3,6 +3,7 @@ import { createDb, type Db } from "@bulwark/db/client";
 import { createTestDatabase, type TestDatabase } from "@bulwark/db/test-database";
 import { writeSpans, type SpanRow } from "@bulwark/db/traces";
 import { writeRollups, type RollupRow } from "@bulwark/db/traffic";
+import { bearer, makeToken } from "./auth-helpers";
 
 let database: TestDatabase;
 let db: Db;
@@ -11,7 +12,8 @@ let traces: typeof import("@/app/api/v1/traces/route");
 let trace: typeof import("@/app/api/v1/traces/[traceId]/route");
 
 const none = { params: Promise.resolve({}) };
-const get = (query: string) => new Request(`http://console.test/api/v1/x${query}`);
+let auth: Record<string, string> = {};
+const get = (query: string) => new Request(`http://console.test/api/v1/x${query}`, { headers: auth });
 const NOW = new Date(Date.UTC(2026, 10, 25, 12, 0, 30));
 const minute = (k: number) => new Date(Math.floor(NOW.getTime() / 60_000) * 60_000 - k * 60_000);
 
@@ -51,6 +53,7 @@ beforeAll(async () => {
   db = createDb(database.url);
   [traffic, traces, trace] = await Promise.all([import("@/app/api/v1/traffic/route"), import("@/app/api/v1/traces/route"), import("@/app/api/v1/traces/[traceId]/route")]);
   vi.useFakeTimers({ toFake: ["Date"], now: NOW });
+  auth = bearer((await makeToken("operator")).token); // made at the pinned time, so valid at it
 });
 afterAll(async () => {
   vi.useRealTimers();
