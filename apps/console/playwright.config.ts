@@ -21,6 +21,8 @@ export default defineConfig({
     actionTimeout: 15_000,
     navigationTimeout: 30_000,
     trace: "retain-on-failure",
+    // Written by the global setup after it signs the first admin in; tests of other roles use their own context.
+    storageState: "./e2e/artifacts/admin-state.json",
     screenshot: "only-on-failure",
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",

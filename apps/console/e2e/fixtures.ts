@@ -7,7 +7,19 @@ export interface StackUrls {
   databaseUrl: string;
 }
 
+/**
+ * Pages start signed in as the first admin (storageState from the global setup). The `request` client is an
+ * automation client: it sends the admin API token as a Bearer header, and no cookie.
+ */
 export const test = base.extend<{ stack: StackUrls }>({
+  request: async ({ playwright }, use) => {
+    const context = await playwright.request.newContext({
+      baseURL: process.env.BULWARK_CONSOLE_URL,
+      extraHTTPHeaders: { authorization: `Bearer ${process.env.BULWARK_E2E_ADMIN_TOKEN ?? ""}` },
+    });
+    await use(context);
+    await context.dispose();
+  },
   stack: async ({}, use) => {
     await use({
       consoleUrl: process.env.BULWARK_CONSOLE_URL ?? "",

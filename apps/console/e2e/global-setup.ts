@@ -7,6 +7,8 @@ import { getFreePort } from "@bulwark/db/test-database";
 const CONSOLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 export const STACK_FILE = join(CONSOLE_DIR, "e2e/artifacts/stack.json");
+/** The first admin's signed-in browser state: every page test starts signed in (playwright.config.ts). */
+export const ADMIN_STATE_FILE = join(CONSOLE_DIR, "e2e/artifacts/admin-state.json");
 
 // Loaded by name so this file's typecheck (under Next's stricter NODE_ENV type) does not pull in the launcher's source.
 const LAUNCHER: string = "@bulwark/launcher/stack";
@@ -19,7 +21,14 @@ type StartStack = (options: {
   workers?: number;
   demo?: boolean;
   quiet?: boolean;
-}) => Promise<{ consoleUrl: string; gatewayUrl: string; adminUrl: string; databaseUrl: string; stop(): Promise<void> }>;
+}) => Promise<{
+  consoleUrl: string;
+  gatewayUrl: string;
+  adminUrl: string;
+  databaseUrl: string;
+  firstAdmin: { email: string; password: string } | null;
+  stop(): Promise<void>;
+}>;
 
 /** 127.0.0.1 instead of localhost, so Node's fetch and the browser both reach the IPv4 listener. */
 const ipv4 = (url: string) => url.replace("//localhost:", "//127.0.0.1:");
@@ -40,13 +49,30 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     demo: false,
     quiet: true,
   });
-  const info = { consoleUrl: ipv4(stack.consoleUrl), gatewayUrl: ipv4(stack.gatewayUrl), databaseUrl: stack.databaseUrl };
+  const consoleUrl = ipv4(stack.consoleUrl);
+  let signedIn: { cookie: string; token: string };
+  try {
+    if (!stack.firstAdmin) throw new Error("a fresh stack should have made its first admin");
+    signedIn = await signInAdmin(consoleUrl, stack.firstAdmin);
+  } catch (error) {
+    await stack.stop().catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const { cookie, token } = signedIn;
+  const info = { consoleUrl, gatewayUrl: ipv4(stack.gatewayUrl), databaseUrl: stack.databaseUrl, admin: stack.firstAdmin! };
   const stop = () => stack.stop();
 
   process.env.BULWARK_CONSOLE_URL = info.consoleUrl;
   process.env.BULWARK_GATEWAY_URL = info.gatewayUrl;
   process.env.BULWARK_E2E_DATABASE_URL = info.databaseUrl;
+  process.env.BULWARK_E2E_ADMIN_TOKEN = token;
+  process.env.BULWARK_E2E_ADMIN_EMAIL = info.admin.email;
+  process.env.BULWARK_E2E_ADMIN_PASSWORD = info.admin.password;
+  const host = new URL(consoleUrl).hostname;
+  const state = { cookies: [{ name: "bulwark_session", value: cookie, domain: host, path: "/", expires: -1, httpOnly: true, secure: false, sameSite: "Strict" }], origins: [] };
   mkdirSync(dirname(STACK_FILE), { recursive: true });
+  writeFileSync(ADMIN_STATE_FILE, JSON.stringify(state, null, 2));
   writeFileSync(STACK_FILE, JSON.stringify(info, null, 2));
   console.log(`[e2e] full stack: console ${info.consoleUrl}, gateway ${info.gatewayUrl}`);
 
@@ -54,4 +80,26 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await stop().catch((e) => console.error("[e2e] teardown:", e));
     rmSync(dataDir, { recursive: true, force: true });
   };
+}
+
+/**
+ * Signs the first admin in once through the real API (its password is known only here, from startStack),
+ * and makes an admin API token for the tests' `request` client, which then needs no cookie and no Origin.
+ */
+async function signInAdmin(consoleUrl: string, admin: { email: string; password: string }): Promise<{ cookie: string; token: string }> {
+  const signIn = await fetch(`${consoleUrl}/api/v1/auth/sign-in`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: consoleUrl },
+    body: JSON.stringify(admin),
+  });
+  if (!signIn.ok) throw new Error(`[e2e] sign-in as the first admin failed: ${signIn.status} ${await signIn.text()}`);
+  const cookie = /bulwark_session=([^;]+)/.exec(signIn.headers.get("set-cookie") ?? "")?.[1];
+  if (!cookie) throw new Error("[e2e] sign-in set no session cookie");
+  const made = await fetch(`${consoleUrl}/api/v1/tokens`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: consoleUrl, cookie: `bulwark_session=${cookie}` },
+    body: JSON.stringify({ name: "e2e-admin", role: "admin", expiresInDays: 1 }),
+  });
+  if (!made.ok) throw new Error(`[e2e] making the e2e admin token failed: ${made.status} ${await made.text()}`);
+  return { cookie, token: ((await made.json()) as { token: string }).token };
 }

@@ -68,10 +68,10 @@ export function AuditClient({ initialEntries }: { initialEntries: AuditRow[] }) 
       <form className="card form filters" onSubmit={apply} data-testid="audit-filters">
         {FILTERS.map((k) => (
           <div className="field" key={k}>
-            <label htmlFor={`audit-${k}`}>{k === "action" ? "Action (or prefix, e.g. service.)" : k[0].toUpperCase() + k.slice(1)}</label>
+            <label htmlFor={`audit-filter-${k}`}>{k === "action" ? "Action (or prefix, e.g. service.)" : k[0].toUpperCase() + k.slice(1)}</label>
             <input
-              id={`audit-${k}`}
-              data-testid={`audit-${k}`}
+              id={`audit-filter-${k}`}
+              data-testid={`audit-filter-${k}`}
               type={k === "since" || k === "until" ? "datetime-local" : "text"}
               value={draft[k]}
               onChange={(e) => setDraft({ ...draft, [k]: e.target.value })}
