@@ -11,10 +11,13 @@ export const ms = (min: number, max: number, fallback: number) =>
 export const count = (min: number, max: number, fallback: number) =>
   z.number({ error: "must be a number" }).int("must be a whole number").min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).default(fallback);
 const percent = (fallback: number) => z.number({ error: "must be a number" }).min(0, "must be 0 to 100").max(100, "must be 0 to 100").default(fallback);
-const status = (fallback?: number) => {
+// Overloads, so a status with a default is optional in z.input (one union return type made every one required).
+function status(): z.ZodNumber;
+function status(fallback: number): z.ZodDefault<z.ZodNumber>;
+function status(fallback?: number) {
   const s = z.number({ error: "must be a number" }).int("must be a whole number").min(100, "must be an HTTP status").max(599, "must be an HTTP status");
   return fallback === undefined ? s : s.default(fallback);
-};
+}
 
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 export const HeaderNameSchema = z.string({ error: "is required" }).regex(HEADER_NAME, "must be a header name (letters, digits and -)");

@@ -68,11 +68,14 @@ function validateDraft(draft: GatewayConfig, kind: Kind, name: string | undefine
   throw new ValidationError(fields);
 }
 
+// Prisma's default 5 s is too short to store and publish a 10,000-route config on a busy machine.
+const CONFIG_TX = { timeout: 60_000, maxWait: 10_000 };
+
 async function withConfigLock<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CONFIG_LOCK_KEY})`;
     return fn(tx);
-  });
+  }, CONFIG_TX);
 }
 
 export function parseEntity<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } }, input: unknown): T {
