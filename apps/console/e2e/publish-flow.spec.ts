@@ -52,10 +52,10 @@ test("a service and route created in the console and published serve traffic thr
   const published = Number((await page.getByTestId("publish-result").textContent())!.match(/\d+/)![0]);
   await expect(page.getByTestId("latest-version")).toHaveText(`v${published}`);
 
-  // The version list records who published it and what changed.
+  // The version list records who published it (the signed-in user) and what changed.
   await page.getByTestId("nav-versions").click();
   const row = page.getByTestId(`version-row-${published}`);
-  await expect(row).toContainText("console");
+  await expect(row).toContainText(process.env.BULWARK_E2E_ADMIN_EMAIL!);
   await expect(row).toContainText(`added route ${route}`);
   await row.click();
   await expect(page.getByTestId("version-config")).toContainText(`"path": "${path}"`);
