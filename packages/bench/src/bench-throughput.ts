@@ -65,62 +65,97 @@ function policiesConfig(n: number, upstreamPort: number): GatewayConfigInput {
   };
 }
 
+/** One proxy under test, kept running for the whole bench so that rounds can alternate between them. */
+interface Variant {
+  name: string;
+  kind: RowKind;
+  routes?: number;
+  url: string;
+}
+
+/** The round with the median throughput (its latencies with it); errors of every round added up. */
+function medianRun(runs: LoadResult[]): LoadResult {
+  const sorted = [...runs].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
+  const mid = sorted[Math.floor(sorted.length / 2)];
+  return { ...mid, non2xx: runs.reduce((n, r) => n + r.non2xx, 0), errors: runs.reduce((n, r) => n + r.errors, 0) };
+}
+
 /**
  * Same machine, same run, same upstream: nginx (the reference, when installed), bare http-proxy (the library
  * alone), Bulwark with 10 and with 10,000 plain routes, and Bulwark with 1,000 routes and the policy set on,
- * each driven by the same load generator with the same connections and duration.
+ * each driven by the same load generator with the same connections and duration. Everything is started first and
+ * measured in `rounds` interleaved rounds (each variant once per round), and each row is its median round: on a
+ * shared two-core machine one run of a variant can be 40% off the next, and interleaving spreads that evenly.
  */
-export async function benchThroughput(options: { seconds: number; connections: number; workers: number; runLoad: RunLoad; nginx: boolean }): Promise<ThroughputRow[]> {
+export async function benchThroughput(options: { seconds: number; connections: number; workers: number; rounds: number; runLoad: RunLoad; nginx: boolean }): Promise<ThroughputRow[]> {
   const dir = mkdtempSync(join(tmpdir(), "bulwark-bench-"));
   chmodSync(dir, 0o755);
   const logDir = join(dir, "logs");
   const stops: (() => Promise<void>)[] = [];
-  const rows: ThroughputRow[] = [];
   const load = { seconds: options.seconds, connections: options.connections, threads: 1 };
-  const measure = (url: string) => {
-    options.runLoad(url, { ...load, seconds: 1 }); // warm-up: JIT, keep-alive pools
-    return options.runLoad(url, load);
-  };
+  const variants: Variant[] = [];
   try {
     const upstreamPort = await getFreePort();
     const upstream = nodeProcess("upstream", join(here, "bench-upstream.ts"), { PORT: String(upstreamPort), WORKERS: "1" }, logDir);
     stops.push(() => upstream.stop());
     await waitForHttp(`http://127.0.0.1:${upstreamPort}/`, upstream);
-    options.runLoad(`http://127.0.0.1:${upstreamPort}/`, { ...load, seconds: 1 }); // warm-up
 
     if (options.nginx) {
       const nginxPort = await getFreePort();
       const nginx = await startNginx({ dir: join(dir, "nginx"), port: nginxPort, upstreamPort, workers: options.workers });
-      rows.push({ name: "nginx (reference)", kind: "nginx", ...measure(`http://127.0.0.1:${nginxPort}/r5/courses`) });
-      await nginx.stop();
+      stops.push(() => nginx.stop());
+      variants.push({ name: "nginx (reference)", kind: "nginx", url: `http://127.0.0.1:${nginxPort}/r5/courses` });
     }
 
     const bareProxyPort = await getFreePort();
     const bare = nodeProcess("bare-http-proxy", join(here, "bare-http-proxy.ts"), { PORT: String(bareProxyPort), UPSTREAM_PORT: String(upstreamPort), WORKERS: String(options.workers) }, logDir);
+    stops.push(() => bare.stop());
     await waitForHttp(`http://127.0.0.1:${bareProxyPort}/`, bare);
-    rows.push({ name: "bare http-proxy", kind: "bare", ...measure(`http://127.0.0.1:${bareProxyPort}/r5/courses`) });
-    await bare.stop();
+    variants.push({ name: "bare http-proxy", kind: "bare", url: `http://127.0.0.1:${bareProxyPort}/r5/courses` });
 
-    const database = await resolveDatabase({ dataDir: dir, port: await getFreePort() });
-    stops.push(() => database.stop());
-    // Storing 10,000 routes writes about 4.5 MB of JSON in one transaction, which can outlast Prisma's default 5 s
-    // on a busy 2-core machine: setup, not what is measured, so it gets more time.
-    const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url, max: 2 }), transactionOptions: { timeout: 120_000, maxWait: 10_000 } });
-    stops.push(() => db.$disconnect());
-    const gateway = { db, databaseUrl: database.url, dir, logDir, workers: options.workers };
-    for (const routes of [10, 10_000]) {
-      const url = await startGateway(gateway, `gateway-${routes}`, routesConfig(routes, upstreamPort), stops);
-      rows.push({ name: `Bulwark, ${routes.toLocaleString("en-US")} routes`, kind: "routes", routes, ...measure(`${url}/r${Math.floor(routes / 2)}/courses`) });
-      await stops.pop()!();
+    // One embedded PostgreSQL with a database per gateway: a publish reaches every gateway on its database.
+    const server = await resolveDatabase({ dataDir: dir, port: await getFreePort() });
+    stops.push(() => server.stop());
+    const gateways: { name: string; kind: RowKind; routes: number; config: GatewayConfigInput }[] = [
+      { name: "Bulwark, 10 routes", kind: "routes", routes: 10, config: routesConfig(10, upstreamPort) },
+      { name: "Bulwark, 10,000 routes", kind: "routes", routes: 10_000, config: routesConfig(10_000, upstreamPort) },
+      { name: `Bulwark, ${POLICY_ROUTES.toLocaleString("en-US")} routes, policies`, kind: "policies", routes: POLICY_ROUTES, config: policiesConfig(POLICY_ROUTES, upstreamPort) },
+    ];
+    for (const [i, g] of gateways.entries()) {
+      const databaseUrl = await createDatabase(server.url, `bench_${i}`);
+      const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 2 }) });
+      try {
+        const url = await startGateway({ db, databaseUrl, dir, logDir, workers: options.workers }, `gateway-${i}`, g.config, stops);
+        variants.push({ name: g.name, kind: g.kind, routes: g.routes, url: `${url}/r${Math.floor(g.routes / 2)}/courses` });
+      } finally {
+        await db.$disconnect();
+      }
     }
-    const url = await startGateway(gateway, "gateway-policies", policiesConfig(POLICY_ROUTES, upstreamPort), stops);
-    rows.push({ name: `Bulwark, ${POLICY_ROUTES.toLocaleString("en-US")} routes, policies`, kind: "policies", routes: POLICY_ROUTES, ...measure(`${url}/r${POLICY_ROUTES / 2}/courses`) });
-    await stops.pop()!();
-    return rows;
+
+    for (const v of variants) options.runLoad(v.url, { ...load, seconds: 1 }); // warm-up: JIT, keep-alive pools
+    const runs = new Map<Variant, LoadResult[]>(variants.map((v) => [v, []]));
+    for (let round = 0; round < options.rounds; round++) {
+      for (const v of variants) runs.get(v)!.push(options.runLoad(v.url, load));
+    }
+    return variants.map((v) => ({ name: v.name, kind: v.kind, routes: v.routes, ...medianRun(runs.get(v)!) }));
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A new, migrated database on the server at `serverUrl`. */
+async function createDatabase(serverUrl: string, name: string): Promise<string> {
+  const admin = new PrismaClient({ adapter: new PrismaPg({ connectionString: serverUrl, max: 1 }) });
+  try {
+    await admin.$executeRawUnsafe(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.$disconnect();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  await resolveDatabase({ dataDir: "", databaseUrl: url.toString() });
+  return url.toString();
 }
 
 /** Publishes config, starts a gateway on it and waits until every worker runs it; pushes its stop onto stops. */

@@ -9,6 +9,8 @@ import { hasCommand, runWrk, type RunLoad } from "./run-wrk";
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const workers = Number(process.env.BENCH_WORKERS ?? 2);
+/** Throughput rounds: every variant is measured once per round, and its median round is printed. */
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const publishes = Number(process.env.BENCH_PUBLISHES ?? 60);
 /** "publish", "dashboard" or "throughput" runs only that part. */
 const only = process.env.BENCH_ONLY ?? "";
@@ -42,10 +44,10 @@ async function throughput() {
   }
   const nginx = hasCommand("nginx");
   const runLoad: RunLoad = useWrk ? runWrk : runAutocannon;
-  console.log(`Throughput: ${useWrk ? "wrk" : "autocannon"}, ${connections} connections, ${seconds} s each, ${workers} proxy processes each, loopback`);
+  console.log(`Throughput: ${useWrk ? "wrk" : "autocannon"}, ${connections} connections, ${seconds} s each, ${workers} proxy processes each, loopback; median of ${rounds} interleaved rounds`);
   if (!useWrk) console.log(`  ${loadTool === "autocannon" ? "BENCH_LOAD=autocannon" : "wrk missing"}: autocannon drives the load (one Node process, latencies in whole ms); wrk (apt-get install -y wrk) gives the README's figures`);
   if (!nginx) console.log("  nginx missing, so no reference row. Install with: apt-get install -y nginx");
-  const rows = await benchThroughput({ seconds, connections, workers, runLoad, nginx });
+  const rows = await benchThroughput({ seconds, connections, workers, rounds, runLoad, nginx });
   printRows(rows);
 }
 
