@@ -54,9 +54,29 @@ export function diffValues(before: unknown, after: unknown, path = ""): DiffEntr
   return [{ path, before: before ?? null, after: after ?? null }];
 }
 
+const SECRET_KEY = /^(secret|password|passwordHash)$/i;
+
+/** A copy with every value under a secret-looking key (a route's JWT secret) replaced: the log says it changed, never what it is. */
+export function redactSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (!isPlain(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && v !== null && v !== undefined ? "[redacted]" : redactSecrets(v)]));
+}
+
+function redactEntry(entry: DiffEntry): DiffEntry {
+  const leaf = entry.path.slice(entry.path.lastIndexOf(".") + 1);
+  if (SECRET_KEY.test(leaf)) return { path: entry.path, before: entry.before === null ? null : "[redacted]", after: entry.after === null ? null : "[redacted]" };
+  return { path: entry.path, before: redactSecrets(entry.before), after: redactSecrets(entry.after) };
+}
+
+/** What an entry records of a change: the differing leaves, secrets redacted. */
+export function auditDiff(event: Pick<AuditEvent, "before" | "after" | "diff">): DiffEntry[] {
+  return (event.diff ?? diffValues(event.before ?? null, event.after ?? null)).map(redactEntry);
+}
+
 /** Writes one audit entry; given the mutation's transaction, the entry and the change commit or vanish together. */
 export async function recordAudit(tx: Tx | Db, context: AuditContext, event: AuditEvent): Promise<void> {
-  const diff = event.diff ?? diffValues(event.before ?? null, event.after ?? null);
+  const diff = auditDiff(event);
   await tx.auditEntry.create({
     data: {
       actorType: context.actor.type,
