@@ -17,6 +17,8 @@ export interface ThroughputRow extends LoadResult {
   name: string;
   kind: RowKind;
   routes?: number;
+  /** Requests per second of every round, in order. */
+  rounds: number[];
 }
 
 const here = join(REPO_ROOT, "packages/bench/src");
@@ -137,7 +139,7 @@ export async function benchThroughput(options: { seconds: number; connections: n
     for (let round = 0; round < options.rounds; round++) {
       for (const v of variants) runs.get(v)!.push(options.runLoad(v.url, load));
     }
-    return variants.map((v) => ({ name: v.name, kind: v.kind, routes: v.routes, ...medianRun(runs.get(v)!) }));
+    return variants.map((v) => ({ name: v.name, kind: v.kind, routes: v.routes, ...medianRun(runs.get(v)!), rounds: runs.get(v)!.map((r) => r.requestsPerSec) }));
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });

@@ -61,6 +61,7 @@ function printRows(rows: ThroughputRow[]) {
     const cells = [r.requestsPerSec.toFixed(0).padStart(10), r.p50Ms.toFixed(2).padStart(9), r.p99Ms.toFixed(2).padStart(9), ratio(r, nginx).padStart(10), ratio(r, bare).padStart(9), String(r.errors + r.non2xx).padStart(8)];
     console.log(`  ${r.name.padEnd(width)}${cells.join("")}`);
   }
+  console.log(`  every round's req/s: ${rows.map((r) => `${r.name} ${r.rounds.map((n) => n.toFixed(0)).join(" / ")}`).join("; ")}`);
   console.log("  policies: every route has a rate limit (far above the load), a fallback and the default retries; the service has a");
   console.log("  circuit breaker, an active health check (every 1 s) and outlier detection. Every Bulwark row counts metrics and");
   console.log("  rollups and samples traces per request as it always does; nothing scrapes /metrics during the runs.");
