@@ -4,6 +4,7 @@ import { GatewayError, upstreamError } from "./gateway-error";
 import { BODY_TOO_LARGE, CONNECT_TIMEOUT, HEADER_TIMEOUT, MID_BODY_RESET, stripHopByHop, TOTAL_TIMEOUT, type ForwardCall, type Forwarder } from "./forwarder";
 
 const ATTEMPT = Symbol("bulwark.attempt");
+const BAD_UPSTREAM_REQUEST = new GatewayError(500, "GATEWAY_ERROR", "the gateway could not build the upstream request");
 
 type Tagged<T> = T & { [ATTEMPT]?: Attempt };
 
@@ -185,8 +186,9 @@ export function createNodeHttpForwarder(options: { maxSockets?: number } = {}): 
       let proxyReq: Tagged<ClientRequest>;
       try {
         proxyReq = request({ host: target.host, port: target.port, method: req.method, path: req.url, headers: req.headers, agent, setHost: false });
-      } catch (error) {
-        settle(a, upstreamError(error as NodeJS.ErrnoException), 502);
+      } catch {
+        // node:http refused what the pipeline built (a header value it will not write): the gateway's fault, not the upstream's.
+        settle(a, BAD_UPSTREAM_REQUEST, 500);
         return;
       }
       a.proxyReq = proxyReq;

@@ -117,6 +117,7 @@ describe("JWTs", () => {
     ["from another issuer", () => hs({ ...good, iss: "https://evil.example", exp: now() + 60 }), "INVALID_TOKEN"],
     ["with alg none", async () => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString("base64url")}.${Buffer.from(JSON.stringify({ ...good, exp: now() + 60 })).toString("base64url")}.`, "INVALID_TOKEN"],
     ["garbage", async () => "not.a.jwt", "INVALID_TOKEN"],
+    ["naming a consumer that cannot be a header value", () => hs({ ...good, sub: "grader\r\nx-injected: 1", exp: now() + 60 }), "INVALID_TOKEN"],
   ])("refuse a token %s", async (_what, make, code) => {
     expect(await call("/hs/x", bearer(await make()))).toMatchObject({ status: 401, code });
   });

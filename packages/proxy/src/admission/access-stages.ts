@@ -12,6 +12,7 @@ const BAD_KEY = new GatewayError(401, "INVALID_API_KEY", "the API key is not val
 const BAD_TOKEN = new GatewayError(401, "INVALID_TOKEN", "the bearer token is not valid", { "www-authenticate": 'Bearer realm="bulwark", error="invalid_token"' });
 const EXPIRED = new GatewayError(401, "TOKEN_EXPIRED", "the bearer token has expired", { "www-authenticate": 'Bearer realm="bulwark", error="invalid_token"' });
 const NOT_YET = new GatewayError(401, "TOKEN_NOT_YET_VALID", "the bearer token is not valid yet", { "www-authenticate": 'Bearer realm="bulwark", error="invalid_token"' });
+const HEADER_UNSAFE = /[^\t\x20-\x7e\x80-\xff]/;
 const NO_CONSUMER = new GatewayError(401, "INVALID_TOKEN", "the bearer token does not name a consumer", { "www-authenticate": 'Bearer realm="bulwark", error="invalid_token"' });
 const KEYS_UNAVAILABLE = new GatewayError(503, "AUTH_UNAVAILABLE", "the keys to verify the token cannot be fetched right now");
 
@@ -114,7 +115,8 @@ export function authStage(route: Route, consumers: ConsumerIndex, jwks: JwksCach
         return verify(authorization.slice(7).trim()).then(
           (payload) => {
             const consumer = payload[claim];
-            if (typeof consumer !== "string" || consumer === "") throw NO_CONSUMER;
+            // It travels upstream as a header value: a claim with control characters would not fit one.
+            if (typeof consumer !== "string" || consumer === "" || HEADER_UNSAFE.test(consumer)) throw NO_CONSUMER;
             admit(call, consumer.slice(0, 256));
           },
           (error: unknown) => {
