@@ -92,7 +92,7 @@ export async function updateUser(db: Db, id: string, input: unknown, audit: Audi
     );
     if (passwordHash || data.disabled) await tx.session.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: now } });
     if (passwordHash) await tx.signInAttempt.deleteMany({ where: { email: user.email } });
-    const after = { ...audited(user), ...(passwordHash ? { password: "changed" } : {}) };
+    const after = { ...audited(user), ...(passwordHash ? { passwordChanged: true } : {}) };
     await recordAudit(tx, audit, { action: "user.update", targetType: "user", target: user.email, before: audited(current), after });
     return user;
   });
@@ -105,4 +105,25 @@ export async function deleteUser(db: Db, id: string, audit: AuditContext): Promi
     await tx.user.delete({ where: { id } });
     await recordAudit(tx, audit, { action: "user.delete", targetType: "user", target: current.email, before: audited(current), after: null });
   });
+}
+
+/**
+ * The way back in when no admin can sign in (the first admin's password was lost): a new random password for the
+ * account with this email, which is enabled again and made admin; its sessions and any lockout end. Run from the
+ * machine (`npm run reset-password`), never through the product, and audited as Bulwark itself.
+ */
+export async function resetPassword(db: Db, email: string, audit: AuditContext): Promise<string> {
+  const password = randomPassword();
+  const passwordHash = await hashPassword(password);
+  await withUsersLock(db, async (tx) => {
+    const found = await tx.user.findUnique({ where: { email: email.trim().toLowerCase() } });
+    if (!found) throw new NotFoundError(`no user has the email ${email}`);
+    const current = view(found);
+    const now = new Date();
+    const user = view(await tx.user.update({ where: { id: found.id }, data: { passwordHash, role: "admin", disabledAt: null } }));
+    await tx.session.updateMany({ where: { userId: found.id, revokedAt: null }, data: { revokedAt: now } });
+    await tx.signInAttempt.deleteMany({ where: { email: user.email } });
+    await recordAudit(tx, audit, { action: "user.reset-password", targetType: "user", target: user.email, before: audited(current), after: { ...audited(user), passwordChanged: true } });
+  });
+  return password;
 }

@@ -5,7 +5,7 @@ import { ensureFirstAdmin, SESSION_POLICY, signIn, signOut, SIGN_IN_POLICY, vali
 import { createService, updateService } from "../src/config-store";
 import { hashPassword, verifyPassword } from "../src/password";
 import { createToken, revokeToken, validateToken } from "../src/token-store";
-import { createUser, deleteUser, updateUser } from "../src/user-store";
+import { createUser, deleteUser, resetPassword, updateUser } from "../src/user-store";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 
 let database: TestDatabase;
@@ -182,5 +182,21 @@ describe("audit entries", () => {
       diff: [{ path: "targets.0.address", before: "127.0.0.1:4001", after: "127.0.0.1:4002" }],
     });
     expect(entries[1]).toMatchObject({ action: "service.create", diff: [{ path: "", before: null, after: expect.objectContaining({ name: "catalog" }) }] });
+  });
+});
+
+describe("password reset from the machine", () => {
+  it("gives the account a new random password, makes it an active admin again, ends its sessions and audits it", async () => {
+    const { user } = await createUser(db, { email: "lost@test", name: "Lost", role: "viewer", password: "a password long enough" }, audit);
+    const before = await signIn(db, { email: "lost@test", password: "a password long enough", ip: null });
+    await updateUser(db, user.id, { disabled: true }, audit);
+    const password = await resetPassword(db, "Lost@Test", { actor: { type: "system", id: null, name: "bulwark" }, ip: null });
+    expect(password.length).toBeGreaterThanOrEqual(16);
+    expect(await validateSession(db, before.token)).toBeNull();
+    const after = await signIn(db, { email: "lost@test", password, ip: null });
+    expect((await validateSession(db, after.token))?.user.role).toBe("admin");
+    const [entry] = await listAudit(db, { action: "user.reset-password" });
+    expect(entry).toMatchObject({ actor: { type: "system", name: "bulwark" }, target: "lost@test" });
+    await expect(resetPassword(db, "nobody@test", audit)).rejects.toThrow(/no user/);
   });
 });
