@@ -2,7 +2,7 @@ import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } 
 import type { Socket } from "node:net";
 import httpProxy from "http-proxy";
 import { GatewayError, upstreamError } from "./gateway-error";
-import { BODY_TOO_LARGE, HEADER_TIMEOUT, MID_BODY_RESET, CONNECT_TIMEOUT, stripHopByHop, TOTAL_TIMEOUT, type ForwardCall, type Forwarder } from "./forwarder";
+import { BODY_TOO_LARGE, HEADER_TIMEOUT, MID_BODY_RESET, CONNECT_TIMEOUT, TOTAL_TIMEOUT, writeUpstreamHead, type ForwardCall, type Forwarder } from "./forwarder";
 
 const CTX = Symbol("bulwark.forward");
 
@@ -81,12 +81,7 @@ export function createHttpProxyForwarder(options: { maxSockets?: number } = {}):
       settle(a, null, status);
       return;
     }
-    stripHopByHop(proxyRes.headers);
-    try {
-      res.writeHead(status, proxyRes.statusMessage, proxyRes.headers);
-    } catch {
-      proxyRes.destroy();
-      res.destroy();
+    if (!writeUpstreamHead(res, proxyRes, status)) {
       settle(a, null, 499);
       return;
     }

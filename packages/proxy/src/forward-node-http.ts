@@ -1,7 +1,7 @@
 import { Agent, request, type ClientRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { GatewayError, upstreamError } from "./gateway-error";
-import { BODY_TOO_LARGE, CONNECT_TIMEOUT, HEADER_TIMEOUT, MID_BODY_RESET, stripHopByHop, TOTAL_TIMEOUT, type ForwardCall, type Forwarder } from "./forwarder";
+import { BODY_TOO_LARGE, CONNECT_TIMEOUT, HEADER_TIMEOUT, MID_BODY_RESET, TOTAL_TIMEOUT, writeUpstreamHead, type ForwardCall, type Forwarder } from "./forwarder";
 
 const ATTEMPT = Symbol("bulwark.attempt");
 const BAD_UPSTREAM_REQUEST = new GatewayError(500, "GATEWAY_ERROR", "the gateway could not build the upstream request");
@@ -138,12 +138,7 @@ function onResponse(this: Tagged<ClientRequest>, proxyRes: Tagged<IncomingMessag
     return;
   }
   const res = a.res;
-  stripHopByHop(proxyRes.headers);
-  try {
-    res.writeHead(status, proxyRes.statusMessage, proxyRes.headers);
-  } catch {
-    proxyRes.destroy();
-    res.destroy();
+  if (!writeUpstreamHead(res, proxyRes, status)) {
     settle(a, null, 499);
     return;
   }

@@ -52,6 +52,22 @@ export function stripHopByHop(headers: NodeJS.Dict<string | string[]>): void {
   for (const name of HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name];
 }
 
+/**
+ * Passes the upstream's status line and headers to the client, minus hop-by-hop ones. False when the client
+ * response cannot take them (already gone, or headers node:http refuses): both sides are then destroyed.
+ */
+export function writeUpstreamHead(res: ServerResponse, proxyRes: IncomingMessage, status: number): boolean {
+  stripHopByHop(proxyRes.headers);
+  try {
+    res.writeHead(status, proxyRes.statusMessage, proxyRes.headers);
+    return true;
+  } catch {
+    proxyRes.destroy();
+    res.destroy();
+    return false;
+  }
+}
+
 export const CONNECT_TIMEOUT = new GatewayError(504, "UPSTREAM_CONNECT_TIMEOUT", "the upstream did not accept the connection in time");
 export const HEADER_TIMEOUT = new GatewayError(504, "UPSTREAM_TIMEOUT", "the upstream did not answer in time");
 export const TOTAL_TIMEOUT = new GatewayError(504, "UPSTREAM_TIMEOUT", "the upstream did not finish in time");
