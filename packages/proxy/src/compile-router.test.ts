@@ -41,7 +41,7 @@ describe("compileRouter", () => {
       { name: "admin", path: "/admin", service: "s" },
     ]);
     const router = compileRouter(routes.map((route) => ({ route, target: route.name })));
-    const name = (m: string, p: string, h = "gw") => router.find(m, p, h)?.target ?? null;
+    const name = (m: string, p: string, h = "gw") => router.find(m, p, h)?.route ?? null;
     expect(name("POST", "/exams/e1/submissions")).toBe("submit");
     expect(name("GET", "/exams/e1/submissions")).toBe("exam");
     expect(name("PUT", "/exams/e1/submissions")).toBe("exams"); // neither template takes PUT: the prefix does
@@ -79,7 +79,7 @@ describe("compileRouter", () => {
         const path = "/" + Array.from({ length: Math.floor(random() * 4) }, () => pick(segments)).join("/") + (random() < 0.1 ? "/" : "");
         const method = pick(methods);
         const host = pick(["x.edu", "y.edu", "gw"]);
-        expect(router.find(method, path, host)?.target ?? null, `seed ${seed}: ${method} ${host}${path}`).toBe(reference(method, path, host));
+        expect(router.find(method, path, host)?.route ?? null, `seed ${seed}: ${method} ${host}${path}`).toBe(reference(method, path, host));
       }
     }
   });

@@ -17,7 +17,7 @@ interface Registration<T> {
 }
 
 export interface RouterMatch<T> {
-  target: T;
+  route: T;
   params: Record<string, string | undefined>;
 }
 
@@ -109,9 +109,9 @@ export function compileRouter<T>(routes: readonly { route: Route; target: T }[])
     const target = reg.targets[m];
     if (target === undefined) return null;
     const names = reg.paramNames[m];
-    if (names === null) return { target, params: found.params };
+    if (names === null) return { route: target, params: found.params };
     const values = Object.values(found.params);
-    return { target, params: Object.fromEntries(names.map((n, i) => [n, values[i]])) };
+    return { route: target, params: Object.fromEntries(names.map((n, i) => [n, values[i]])) };
   };
 
   return {

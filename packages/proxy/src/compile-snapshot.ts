@@ -200,8 +200,7 @@ export function compileSnapshot(
     hash: meta.hash,
     routeCount: config.routes.length,
     match(method: string, path: string, host: string): RouteMatch | null {
-      const found = router.find(method, path, host);
-      return found === null ? null : { route: found.target, params: found.params };
+      return router.find(method, path, host);
     },
   });
 }
