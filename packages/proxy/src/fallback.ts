@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Fallback } from "@bulwark/config/schema";
+import { RESPONSE_HOP_BY_HOP } from "./upstream-headers";
 
 /** Bodies larger than this are not kept for last-good fallbacks. */
 const MAX_KEPT_BODY = 256 * 1024;
@@ -23,7 +24,7 @@ export class LastGoodCache {
     const kept: Record<string, string | string[]> = {};
     for (const name in headers) {
       const v = headers[name];
-      if (v !== undefined && name !== "content-length" && name !== "transfer-encoding" && name !== "set-cookie") kept[name] = v;
+      if (v !== undefined && name !== "content-length" && name !== "set-cookie" && name !== "x-request-id" && !RESPONSE_HOP_BY_HOP.has(name)) kept[name] = v;
     }
     const body = Buffer.concat(chunks, bytes);
     kept["content-length"] = String(body.length);

@@ -2,6 +2,7 @@ import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } 
 import type { Socket } from "node:net";
 import httpProxy from "http-proxy";
 import { GatewayError, upstreamError } from "./gateway-error";
+import { headersObject } from "./upstream-headers";
 import { BODY_TOO_LARGE, HEADER_TIMEOUT, MID_BODY_RESET, CONNECT_TIMEOUT, TOTAL_TIMEOUT, writeUpstreamHead, type ForwardCall, type Forwarder } from "./forwarder";
 
 const CTX = Symbol("bulwark.forward");
@@ -45,6 +46,10 @@ function settle(a: Attempt, error: GatewayError | null, status: number) {
 export function createHttpProxyForwarder(options: { maxSockets?: number } = {}): Forwarder {
   const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 1024, maxFreeSockets: 256, scheduling: "lifo" });
   const proxy = httpProxy.createProxyServer({ agent, xfwd: false, changeOrigin: false, ws: false, proxyTimeout: 0, selfHandleResponse: true });
+  // Its deleteLength pass turns a chunked DELETE or OPTIONS into "Content-Length: 0" and then streams the body
+  // anyway, unframed: the upstream would read the body as the next request. The pipeline frames bodies itself.
+  const passes = proxy as unknown as { webPasses: ((...args: unknown[]) => unknown)[] };
+  passes.webPasses = passes.webPasses.filter((pass) => pass.name !== "deleteLength");
 
   proxy.on("proxyReq", (proxyReq: ClientRequest, req: TrackedRequest) => {
     const a = req[CTX];
@@ -81,7 +86,7 @@ export function createHttpProxyForwarder(options: { maxSockets?: number } = {}):
       settle(a, null, status);
       return;
     }
-    if (!writeUpstreamHead(res, proxyRes, status)) {
+    if (!writeUpstreamHead(res, proxyRes, status, a.call.responseHeaders)) {
       settle(a, null, 499);
       return;
     }
@@ -144,11 +149,19 @@ export function createHttpProxyForwarder(options: { maxSockets?: number } = {}):
         };
         req.on("data", count);
       }
-      try {
-        proxy.web(req, res, { target: { host: target.host, port: target.port, protocol: "http:" } as unknown as httpProxy.ProxyTargetUrl });
-      } catch (error) {
-        settle(a, upstreamError(error as NodeJS.ErrnoException), 502);
-      }
+      const send = () => {
+        if (a.settled) return;
+        try {
+          // http-proxy copies req.headers into its upstream request: hand it the pipeline's rewritten list.
+          req.headers = headersObject(call.upstreamHeaders);
+          proxy.web(req, res, { target: { host: target.host, port: target.port, protocol: "http:" } as unknown as httpProxy.ProxyTargetUrl });
+        } catch (error) {
+          settle(a, upstreamError(error as NodeJS.ErrnoException), 502);
+        }
+      };
+      // As in the node:http forwarder: a body that turns out malformed in the same packet is seen first.
+      if (call.hasBody) setImmediate(send);
+      else send();
     },
     cancel(req) {
       const a = (req as TrackedRequest)[CTX];

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Timeouts } from "@bulwark/config/schema";
 import { GatewayError } from "./gateway-error";
 import type { UpstreamTarget } from "./compile-snapshot";
+import { responseHeaderList } from "./upstream-headers";
 
 /** One attempt's settings and the pipeline's hooks; the forwarder knows nothing else of the pipeline. */
 export interface ForwardCall {
@@ -12,6 +13,10 @@ export interface ForwardCall {
   readonly maxBodyBytes: number;
   /** The request carries a body to stream upstream (false: the upstream request is ended at once). */
   readonly hasBody: boolean;
+  /** The upstream request's headers, as a flat name/value list; the pipeline already rewrote them. */
+  readonly upstreamHeaders: readonly string[];
+  /** Headers the gateway adds to the answer (request id, rate-limit state), lower-case names, flat. */
+  readonly responseHeaders: readonly string[];
   /** The upstream's answer has arrived: true sends it to the client, false drops it (a retry follows). */
   onResponse(proxyRes: IncomingMessage): boolean;
   /** When this attempt's new connection was made (0: a kept-alive one was reused), and its answer began. */
@@ -38,28 +43,15 @@ export interface Forwarder {
   close(): void;
 }
 
-// Hop-by-hop headers (RFC 9110 7.6.1) that a proxy must not pass on. Transfer-Encoding is re-done by Node.
-const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "upgrade", "transfer-encoding"];
-
-export function stripHopByHop(headers: NodeJS.Dict<string | string[]>): void {
-  const listed = headers.connection;
-  if (typeof listed === "string") {
-    for (const token of listed.split(",")) {
-      const name = token.trim().toLowerCase();
-      if (name && name !== "host" && !name.startsWith("x-forwarded")) delete headers[name];
-    }
-  }
-  for (const name of HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name];
-}
-
 /**
- * Passes the upstream's status line and headers to the client, minus hop-by-hop ones. False when the client
- * response cannot take them (already gone, or headers node:http refuses): both sides are then destroyed.
+ * Passes the upstream's status line and headers to the client, minus hop-by-hop ones, plus the gateway's own
+ * (`extra`). The pipeline sets no response header before this (it collects them in `extra`), so node writes the
+ * list as it is. False when the client response cannot take it (already gone, or headers node:http refuses):
+ * both sides are then destroyed.
  */
-export function writeUpstreamHead(res: ServerResponse, proxyRes: IncomingMessage, status: number): boolean {
-  stripHopByHop(proxyRes.headers);
+export function writeUpstreamHead(res: ServerResponse, proxyRes: IncomingMessage, status: number, extra: readonly string[]): boolean {
   try {
-    res.writeHead(status, proxyRes.statusMessage, proxyRes.headers);
+    res.writeHead(status, proxyRes.statusMessage, responseHeaderList(proxyRes.rawHeaders, extra));
     return true;
   } catch {
     proxyRes.destroy();

@@ -2,13 +2,13 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Snapshot } from "./compile-snapshot";
 import type { Forwarder } from "./forwarder";
-import { stripHopByHop } from "./forwarder";
 import { GatewayError, sendError } from "./gateway-error";
 import type { GatewayRuntime } from "./gateway-runtime";
 import { normalizePath } from "./normalize-path";
 import { ProxyCall, type CallEnv } from "./proxy-call";
 import { randomHex } from "./telemetry/random-ids";
 import type { Outcome } from "./telemetry/rollup-recorder";
+import { readRequestHead } from "./upstream-headers";
 
 /** The W3C trace this request belongs to and the gateway's own span in it. */
 export interface TraceContext {
@@ -64,6 +64,9 @@ const HOST_HEADER = /^(?:[A-Za-z0-9\-._~!$&'()*+;=%]+|\[[0-9A-Fa-f:.]+\])(?::\d{
 const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
+/** Methods node sends without framing headers when they carry no body. */
+const BODYLESS_METHODS = new Set(["GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT"]);
+
 function hostOf(header: string | undefined): string {
   if (!header) return "";
   const h = header.startsWith("[") ? header.slice(0, header.indexOf("]") + 1) : header.split(":", 1)[0];
@@ -73,16 +76,16 @@ function hostOf(header: string | undefined): string {
 const ZERO_TRACE = "00000000000000000000000000000000";
 
 /** Continues the caller's trace (parent-based sampling) or starts one, sampled at `ratio`. */
-function traceOf(traceparent: string | string[] | undefined, ratio: number, random: () => number): TraceContext {
-  if (typeof traceparent === "string" && TRACEPARENT.test(traceparent) && traceparent.slice(3, 35) !== ZERO_TRACE) {
+function traceOf(traceparent: string | undefined, ratio: number, random: () => number): TraceContext {
+  if (traceparent !== undefined && TRACEPARENT.test(traceparent) && traceparent.slice(3, 35) !== ZERO_TRACE) {
     return { traceId: traceparent.slice(3, 35), spanId: randomHex(8), parentSpanId: traceparent.slice(36, 52), sampled: (parseInt(traceparent.slice(53, 55), 16) & 1) === 1 };
   }
   return { traceId: randomHex(16), spanId: randomHex(8), parentSpanId: null, sampled: ratio > 0 && random() < ratio };
 }
 
 /** The client's address: the peer's, or the last hop a trusted proxy recorded in X-Forwarded-For. */
-function clientAddress(peer: string, trusted: boolean, forwardedFor: string | string[] | undefined): string {
-  if (!trusted || typeof forwardedFor !== "string") return peer;
+function clientAddress(peer: string, trusted: boolean, forwardedFor: string | undefined): string {
+  if (!trusted || forwardedFor === undefined) return peer;
   const comma = forwardedFor.lastIndexOf(",");
   const last = (comma < 0 ? forwardedFor : forwardedFor.slice(comma + 1)).trim();
   return last === "" ? peer : last;
@@ -119,22 +122,23 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const snapshot = deps.current();
-    const headers = req.headers;
-    let requestId = headers["x-request-id"];
-    if (typeof requestId !== "string" || !REQUEST_ID.test(requestId)) requestId = randomUUID();
-    const trace = traceOf(headers.traceparent, deps.traceSampleRatio, random);
+    const head = readRequestHead(req.rawHeaders);
+    let requestId = head.requestId;
+    if (requestId === undefined || !REQUEST_ID.test(requestId)) requestId = randomUUID();
+    const trace = traceOf(head.traceparent, deps.traceSampleRatio, random);
     let path = "";
     try {
       if (req.rawHeaders.length > deps.maxHeaderCount * 2) throw TOO_MANY_HEADERS;
       if (req.httpVersionMajor !== 1) throw BAD_VERSION;
-      const host = headers.host;
-      if (host !== undefined && !HOST_HEADER.test(host)) throw host.includes(",") ? TWO_HOSTS : BAD_HOST;
+      const host = head.host;
+      if (host !== undefined && (head.hosts > 1 || !HOST_HEADER.test(host))) throw head.hosts > 1 || host.includes(",") ? TWO_HOSTS : BAD_HOST;
       if (snapshot === null) throw NO_CONFIG;
       const url = req.url ?? "";
       const q = url.indexOf("?");
       const rawPath = q < 0 ? url : url.slice(0, q);
       path = normalizePath(rawPath);
-      const match = snapshot.match(req.method ?? "", path, hostOf(headers.host));
+      const method = req.method ?? "";
+      const match = snapshot.match(method, path, hostOf(host));
       if (match === null) throw NOT_FOUND;
       const route = match.route;
 
@@ -147,21 +151,27 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
 
       const peer = req.socket.remoteAddress ?? "";
       const trusted = deps.trustedProxies.has(peer);
-      const forwardedFor = headers["x-forwarded-for"];
-      const forwardedProto = headers["x-forwarded-proto"];
-      const hasBody = headers["transfer-encoding"] !== undefined || (headers["content-length"] !== undefined && headers["content-length"] !== "0");
-      stripHopByHop(headers);
-      // Only the gateway says who the consumer is: a client's own claim never reaches an upstream.
-      if (headers["x-consumer-name"] !== undefined) delete headers["x-consumer-name"];
-      headers["x-forwarded-for"] = trusted && typeof forwardedFor === "string" ? `${forwardedFor}, ${peer}` : peer;
-      headers["x-forwarded-proto"] = trusted && typeof forwardedProto === "string" ? forwardedProto : "http";
-      if (headers.host) headers["x-forwarded-host"] = headers.host;
-      headers["x-request-id"] = requestId;
-      headers.traceparent = `00-${trace.traceId}-${trace.spanId}-${trace.sampled ? "01" : "00"}`;
-      res.setHeader("x-request-id", requestId);
-      if (deps.draining()) res.setHeader("connection", "close");
+      const forwardedFor = head.forwardedFor;
+      const hasBody = head.chunked || (head.contentLength !== undefined && Number(head.contentLength) !== 0);
+      // The client's headers minus hop-by-hop and gateway-owned ones, then what the gateway says itself: only
+      // a trusted proxy's forwarding headers are believed.
+      const upstream = head.pass;
+      upstream.push(
+        "x-forwarded-for",
+        trusted && forwardedFor !== undefined ? `${forwardedFor}, ${peer}` : peer,
+        "x-forwarded-proto",
+        trusted && head.forwardedProto !== undefined ? head.forwardedProto : "http",
+      );
+      const forwardedHost = trusted && head.forwardedHost !== undefined ? head.forwardedHost : host;
+      if (forwardedHost) upstream.push("x-forwarded-host", forwardedHost);
+      upstream.push("x-request-id", requestId, "traceparent", `00-${trace.traceId}-${trace.spanId}-${trace.sampled ? "01" : "00"}`);
+      // Framing is the gateway's: a chunked body goes on chunked whatever the method (node would otherwise
+      // send a GET's or DELETE's body unframed), and a body-less POST says so.
+      if (head.chunked) upstream.push("transfer-encoding", "chunked");
+      else if (head.contentLength === undefined && !BODYLESS_METHODS.has(method)) upstream.push("content-length", "0");
+      const answer = deps.draining() ? ["x-request-id", requestId, "connection", "close"] : ["x-request-id", requestId];
 
-      new ProxyCall(req, res, route, requestId, clientAddress(peer, trusted, forwardedFor), hasBody, started, path, trace, env).run();
+      new ProxyCall(req, res, route, requestId, clientAddress(peer, trusted, forwardedFor), hasBody, head.contentLength, upstream, answer, started, path, trace, env).run();
     } catch (error) {
       const e = error instanceof GatewayError ? error : new GatewayError(500, "GATEWAY_ERROR", "the gateway failed to handle the request");
       res.setHeader("x-request-id", requestId);

@@ -73,6 +73,12 @@ export class ProxyCall implements ForwardCall {
     readonly clientIp: string,
     /** The request carries a body (which the gateway streams, so it cannot be replayed). */
     readonly hasBody: boolean,
+    /** The client's Content-Length, as sent. */
+    readonly contentLength: string | undefined,
+    /** The upstream request's headers (flat name/value list); stages add to it. */
+    readonly upstreamHeaders: string[],
+    /** The gateway's own answer headers (flat, lower-case names); stages add to it, every answer carries them. */
+    readonly responseHeaders: string[],
     readonly started: number,
     /** The normalised request path, before any strip prefix. */
     readonly path: string,
@@ -84,6 +90,16 @@ export class ProxyCall implements ForwardCall {
 
   get lastTry(): TryRecord | null {
     return this.tries.length ? this.tries[this.tries.length - 1] : null;
+  }
+
+  /** A header for the upstream request (the client's own by that name was already removed). */
+  addUpstreamHeader(name: string, value: string): void {
+    this.upstreamHeaders.push(name, value);
+  }
+
+  /** A header for whatever answer the client gets (upstream's, fallback or error); `name` lower-case. */
+  addResponseHeader(name: string, value: string): void {
+    this.responseHeaders.push(name, value);
   }
 
   decide(what: string, value: string | number): void {
@@ -258,6 +274,10 @@ export class ProxyCall implements ForwardCall {
     const error = thrown instanceof GatewayError ? thrown : new GatewayError(500, "GATEWAY_ERROR", "the gateway failed to handle the request");
     const res = this.res;
     if (res.destroyed) return this.finish(499, null);
+    if (!res.headersSent) {
+      const extra = this.responseHeaders;
+      for (let i = 0; i < extra.length; i += 2) res.setHeader(extra[i], extra[i + 1]);
+    }
     const fallback = this.route.fallback;
     if (fallback !== null && !res.headersSent && (error.upstream || error === CIRCUIT_OPEN || error === NO_TARGET)) {
       this.outcome = "fallback";

@@ -55,6 +55,11 @@ describe.each(["node", "http-proxy"])("with the %s forwarder", (engine) => {
         res.end();
         return true;
       }
+      if (req.url === "/cookies") {
+        res.writeHead(200, [["Set-Cookie", "a=1"], ["Set-Cookie", "b=2"], ["X-Request-Id", "upstream-own"], ["Content-Type", "text/plain"]].flat());
+        res.end("ok");
+        return true;
+      }
       if (req.url === "/hop") {
         res.writeHead(200, { connection: "x-secret", "x-secret": "1", "keep-alive": "timeout=5", "x-kept": "yes" });
         res.end("ok");
@@ -145,6 +150,34 @@ describe.each(["node", "http-proxy"])("with the %s forwarder", (engine) => {
       const res = await fetch(`${gateway.url}/tricky/hop`);
       expect(res.headers.get("x-secret")).toBeNull();
       expect(res.headers.get("x-kept")).toBe("yes");
+    });
+
+    it("forwards a chunked body framed as chunked whatever the method, so the upstream reads it as one request", async () => {
+      for (const method of ["GET", "DELETE", "POST"]) {
+        const answer = await raw(`${method} /echo/chunked HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n`);
+        expect(answer, method).toMatch(/^HTTP\/1\.1 200/);
+        const seen = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4).replace(/^[0-9a-f]+\r\n/, "").replace(/\r\n0\r\n\r\n$/, "")) as EchoBody;
+        expect(seen, method).toMatchObject({ method, url: "/chunked", body: "hello world" });
+        expect(seen.headers["transfer-encoding"], method).toBe("chunked");
+      }
+      // The upstream connections those requests used are still in step: the next request gets its own answer.
+      for (let i = 0; i < 4; i++) expect(((await (await fetch(`${gateway.url}/echo/after-${i}`)).json()) as EchoBody).url).toBe(`/after-${i}`);
+    });
+
+    it("sends a body-less POST with Content-Length: 0", async () => {
+      const answer = await raw("POST /echo/empty HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+      const seen = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4).replace(/^[0-9a-f]+\r\n/, "").replace(/\r\n0\r\n\r\n$/, "")) as EchoBody;
+      expect(seen).toMatchObject({ method: "POST", body: "" });
+      expect(seen.headers["content-length"]).toBe("0");
+      expect(seen.headers["transfer-encoding"]).toBeUndefined();
+    });
+
+    it("passes repeated response headers through and answers with the gateway's request id", async () => {
+      const res = await fetch(`${gateway.url}/tricky/cookies`, { headers: { "x-request-id": "client-chosen" } });
+      expect(res.status).toBe(200);
+      expect(res.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+      expect(res.headers.get("x-request-id")).toBe("client-chosen");
+      expect(res.headers.get("content-type")).toBe("text/plain");
     });
 
     it("survives Trailer headers in requests and responses", async () => {

@@ -96,7 +96,7 @@ export function authStage(route: Route, consumers: ConsumerIndex, jwks: JwksCach
   const claim = auth.jwt?.consumerClaim ?? "sub";
   const admit = (call: ProxyCall, consumer: string) => {
     call.consumer = consumer;
-    call.req.headers["x-consumer-name"] = consumer; // a client's own was removed before routing
+    call.addUpstreamHeader("x-consumer-name", consumer); // a client's own was removed before routing
     call.decide("consumer", consumer);
   };
   return (call) => {

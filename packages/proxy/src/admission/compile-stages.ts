@@ -22,7 +22,7 @@ function shedStage(rank: number, runtime: GatewayRuntime): Stage {
 function bodyLimitStage(max: number): Stage {
   // A declared length is refused before anything is read; a chunked body is counted while it streams (forwarder).
   return (call) => {
-    const declared = call.req.headers["content-length"];
+    const declared = call.contentLength;
     if (declared !== undefined && Number(declared) > max) throw TOO_LARGE;
   };
 }
@@ -47,11 +47,8 @@ function rateLimitStage(route: Route, runtime: GatewayRuntime): Stage {
   const limitHeader = String(rl.requests);
   const windowSec = Math.max(1, Math.ceil(rl.windowMs / 1000));
   const apply = (call: ProxyCall, d: RateDecision) => {
-    const res = call.res;
-    res.setHeader("ratelimit-limit", limitHeader);
-    res.setHeader("ratelimit-remaining", String(d.remaining));
     const resetSec = d.allowed ? windowSec : Math.max(1, Math.ceil(d.retryAfterMs / 1000));
-    res.setHeader("ratelimit-reset", String(resetSec));
+    call.responseHeaders.push("ratelimit-limit", limitHeader, "ratelimit-remaining", String(d.remaining), "ratelimit-reset", String(resetSec));
     if (!d.allowed) {
       call.decide("rateLimit", d.source === "cluster" ? "limited (cluster)" : "limited (local)");
       throw new GatewayError(429, "RATE_LIMITED", "too many requests for this route; slow down", { "retry-after": String(resetSec) }, "rate_limited");
@@ -67,7 +64,7 @@ function rateLimitStage(route: Route, runtime: GatewayRuntime): Stage {
 function delayStage(percent: number, ms: number, runtime: GatewayRuntime): Stage {
   return (call) => {
     if (runtime.random() * 100 >= percent) return;
-    call.res.setHeader("x-bulwark-fault", "delay");
+    call.addResponseHeader("x-bulwark-fault", "delay");
     call.decide("fault", `delay ${ms} ms`);
     return new Promise((ok) => setTimeout(ok, ms));
   };
