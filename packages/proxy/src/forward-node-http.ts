@@ -13,6 +13,7 @@ type Tagged<T> = T & { [ATTEMPT]?: Attempt };
 /** One upstream attempt. Its event handlers are module functions that find it on the emitter, so an attempt allocates no closures. */
 class Attempt {
   proxyReq: ClientRequest | null = null;
+  proxyRes: IncomingMessage | null = null;
   timer: NodeJS.Timeout | null = null;
   /** performance.now() deadlines; connectDeadline is Infinity unless a new connection is being made. */
   connectDeadline = Infinity;
@@ -144,14 +145,29 @@ function onResponse(this: Tagged<ClientRequest>, proxyRes: Tagged<IncomingMessag
     settle(a, null, 499);
     return;
   }
+  // The body is copied by hand rather than piped: three listeners instead of pipe's eight, with backpressure.
   proxyRes[ATTEMPT] = a;
-  if (call.capturing) proxyRes.on("data", onCapture);
-  proxyRes.once("close", onUpstreamClose);
-  proxyRes.pipe(res);
+  a.proxyRes = proxyRes;
+  proxyRes.on("data", onUpstreamData);
+  proxyRes.on("end", onUpstreamEnd);
+  proxyRes.on("close", onUpstreamClose);
 }
 
-function onCapture(this: Tagged<IncomingMessage>, chunk: Buffer): void {
-  this[ATTEMPT]?.call.capture(chunk);
+function onUpstreamData(this: Tagged<IncomingMessage>, chunk: Buffer): void {
+  const a = this[ATTEMPT]!;
+  if (a.call.capturing) a.call.capture(chunk);
+  if (!a.res.write(chunk) && !a.res.destroyed) {
+    this.pause();
+    a.res.once("drain", onClientDrain);
+  }
+}
+
+function onClientDrain(this: Tagged<ServerResponse>): void {
+  this[ATTEMPT]?.proxyRes?.resume();
+}
+
+function onUpstreamEnd(this: Tagged<IncomingMessage>): void {
+  this[ATTEMPT]!.res.end();
 }
 
 function onUpstreamClose(this: Tagged<IncomingMessage>): void {

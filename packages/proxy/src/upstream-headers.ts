@@ -65,8 +65,12 @@ function join(prev: string | undefined, value: string): string {
   return prev === undefined ? value : `${prev}, ${value}`;
 }
 
+const KEEP_ALIVE_OR_CLOSE = /^(?:keep-alive|close)$/i;
+
 /** Names a Connection header lists (other than the always-kept ones), lower-cased, added to `into`. */
 function connectionTokens(value: string, into: string[] | null): string[] | null {
+  // Nearly every Connection header says just this; no need to split it.
+  if (value.length <= 10 && KEEP_ALIVE_OR_CLOSE.test(value)) return into;
   for (const token of value.split(",")) {
     const name = token.trim().toLowerCase();
     // Framing and routing headers stay whatever Connection says: dropping Content-Length would unframe a body.

@@ -55,6 +55,21 @@ describe.each(["node", "http-proxy"])("with the %s forwarder", (engine) => {
         res.end();
         return true;
       }
+      if (req.url === "/large") {
+        // 8 MiB in 64 KiB writes, more than any socket buffer: the gateway must wait for the client to drain.
+        const block = Buffer.alloc(64 * 1024, "abcdefgh");
+        res.writeHead(200, { "content-type": "application/octet-stream" });
+        let left = 128;
+        const more = () => {
+          while (left > 0) {
+            left--;
+            if (!res.write(block)) return void res.once("drain", more);
+          }
+          res.end();
+        };
+        more();
+        return true;
+      }
       if (req.url === "/cookies") {
         res.writeHead(200, [["Set-Cookie", "a=1"], ["Set-Cookie", "b=2"], ["X-Request-Id", "upstream-own"], ["Content-Type", "text/plain"]].flat());
         res.end("ok");
@@ -170,6 +185,38 @@ describe.each(["node", "http-proxy"])("with the %s forwarder", (engine) => {
       expect(seen).toMatchObject({ method: "POST", body: "" });
       expect(seen.headers["content-length"]).toBe("0");
       expect(seen.headers["transfer-encoding"]).toBeUndefined();
+    });
+
+    it("streams a large answer whole to a client that reads slowly", async () => {
+      const { port } = new URL(gateway.url);
+      const received = await new Promise<Buffer>((ok, fail) => {
+        const socket = connect(Number(port), "127.0.0.1");
+        const chunks: Buffer[] = [];
+        socket.on("data", (c: Buffer) => {
+          chunks.push(c);
+          // Read in fits and starts so the gateway's writes back up.
+          socket.pause();
+          setTimeout(() => socket.resume(), 1);
+        });
+        socket.on("close", () => ok(Buffer.concat(chunks)));
+        socket.on("error", fail);
+        socket.write("GET /tricky/large HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+      });
+      const text = received.toString("latin1");
+      const headEnd = text.indexOf("\r\n\r\n");
+      expect(text.slice(0, headEnd)).toMatch(/^HTTP\/1\.1 200/);
+      // Chunked on the way out (no Content-Length upstream): undo the framing, then check every byte.
+      let body = text.slice(headEnd + 4);
+      let decoded = "";
+      for (;;) {
+        const eol = body.indexOf("\r\n");
+        const size = parseInt(body.slice(0, eol), 16);
+        if (size === 0) break;
+        decoded += body.slice(eol + 2, eol + 2 + size);
+        body = body.slice(eol + 2 + size + 2);
+      }
+      expect(decoded.length).toBe(8 * 1024 * 1024);
+      expect(decoded).toBe("abcdefgh".repeat(1024 * 1024));
     });
 
     it("passes repeated response headers through and answers with the gateway's request id", async () => {
