@@ -9,6 +9,7 @@ import { REPO_ROOT } from "@bulwark/launcher/stack";
 import { spawnService, waitForHttp, type ServiceProcess } from "@bulwark/launcher/spawn";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { LoadResult, RunLoad } from "./run-wrk";
+import { treeCpuMicros } from "./process-cpu";
 import { startNginx } from "./start-nginx";
 
 export type RowKind = "nginx" | "bare" | "routes" | "policies";
@@ -19,6 +20,9 @@ export interface ThroughputRow extends LoadResult {
   routes?: number;
   /** Requests per second of every round, in order. */
   rounds: number[];
+  /** CPU time the proxy's processes spent per request (median round), microseconds; NaN off Linux. */
+  cpuUsPerRequest: number;
+  cpuRounds: number[];
 }
 
 const here = join(REPO_ROOT, "packages/bench/src");
@@ -73,6 +77,13 @@ interface Variant {
   kind: RowKind;
   routes?: number;
   url: string;
+  /** The proxy's root process, whose process tree's CPU time is measured. */
+  pid: number | undefined;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 /** The round with the median throughput (its latencies with it); errors of every round added up. */
@@ -106,14 +117,14 @@ export async function benchThroughput(options: { seconds: number; connections: n
       const nginxPort = await getFreePort();
       const nginx = await startNginx({ dir: join(dir, "nginx"), port: nginxPort, upstreamPort, workers: options.workers });
       stops.push(() => nginx.stop());
-      variants.push({ name: "nginx (reference)", kind: "nginx", url: `http://127.0.0.1:${nginxPort}/r5/courses` });
+      variants.push({ name: "nginx (reference)", kind: "nginx", url: `http://127.0.0.1:${nginxPort}/r5/courses`, pid: nginx.pid });
     }
 
     const bareProxyPort = await getFreePort();
     const bare = nodeProcess("bare-http-proxy", join(here, "bare-http-proxy.ts"), { PORT: String(bareProxyPort), UPSTREAM_PORT: String(upstreamPort), WORKERS: String(options.workers) }, logDir);
     stops.push(() => bare.stop());
     await waitForHttp(`http://127.0.0.1:${bareProxyPort}/`, bare);
-    variants.push({ name: "bare http-proxy", kind: "bare", url: `http://127.0.0.1:${bareProxyPort}/r5/courses` });
+    variants.push({ name: "bare http-proxy", kind: "bare", url: `http://127.0.0.1:${bareProxyPort}/r5/courses`, pid: bare.child.pid });
 
     // One embedded PostgreSQL with a database per gateway: a publish reaches every gateway on its database.
     const server = await resolveDatabase({ dataDir: dir, port: await getFreePort() });
@@ -127,8 +138,8 @@ export async function benchThroughput(options: { seconds: number; connections: n
       const databaseUrl = await createDatabase(server.url, `bench_${i}`);
       const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 2 }) });
       try {
-        const url = await startGateway({ db, databaseUrl, dir, logDir, workers: options.workers }, `gateway-${i}`, g.config, stops);
-        variants.push({ name: g.name, kind: g.kind, routes: g.routes, url: `${url}/r${Math.floor(g.routes / 2)}/courses` });
+        const { url, pid } = await startGateway({ db, databaseUrl, dir, logDir, workers: options.workers }, `gateway-${i}`, g.config, stops);
+        variants.push({ name: g.name, kind: g.kind, routes: g.routes, url: `${url}/r${Math.floor(g.routes / 2)}/courses`, pid });
       } finally {
         await db.$disconnect();
       }
@@ -136,10 +147,24 @@ export async function benchThroughput(options: { seconds: number; connections: n
 
     for (const v of variants) options.runLoad(v.url, { ...load, seconds: 1 }); // warm-up: JIT, keep-alive pools
     const runs = new Map<Variant, LoadResult[]>(variants.map((v) => [v, []]));
+    const cpu = new Map<Variant, number[]>(variants.map((v) => [v, []]));
     for (let round = 0; round < options.rounds; round++) {
-      for (const v of variants) runs.get(v)!.push(options.runLoad(v.url, load));
+      for (const v of variants) {
+        const before = treeCpuMicros(v.pid);
+        const result = options.runLoad(v.url, load);
+        cpu.get(v)!.push((treeCpuMicros(v.pid) - before) / (result.requestsPerSec * load.seconds));
+        runs.get(v)!.push(result);
+      }
     }
-    return variants.map((v) => ({ name: v.name, kind: v.kind, routes: v.routes, ...medianRun(runs.get(v)!), rounds: runs.get(v)!.map((r) => r.requestsPerSec) }));
+    return variants.map((v) => ({
+      name: v.name,
+      kind: v.kind,
+      routes: v.routes,
+      ...medianRun(runs.get(v)!),
+      rounds: runs.get(v)!.map((r) => r.requestsPerSec),
+      cpuUsPerRequest: median(cpu.get(v)!),
+      cpuRounds: cpu.get(v)!,
+    }));
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
@@ -166,7 +191,7 @@ async function startGateway(
   name: string,
   config: GatewayConfigInput,
   stops: (() => Promise<void>)[],
-): Promise<string> {
+): Promise<{ url: string; pid: number | undefined }> {
   await replaceDraft(ctx.db, config);
   const { version } = await publishDraft(ctx.db, { author: "bench" });
   const [port, adminPort] = [await getFreePort(), await getFreePort()];
@@ -181,7 +206,7 @@ async function startGateway(
   stops.push(() => gateway.stop());
   await waitForHttp(`http://127.0.0.1:${adminPort}/readyz`, gateway);
   await waitForAllWorkers(adminPort, version, ctx.workers);
-  return `http://127.0.0.1:${port}`;
+  return { url: `http://127.0.0.1:${port}`, pid: gateway.child.pid };
 }
 
 async function waitForAllWorkers(adminPort: number, version: number, workers: number) {

@@ -55,26 +55,38 @@ function printRows(rows: ThroughputRow[]) {
   const nginx = rows.find((r) => r.kind === "nginx");
   const bare = rows.find((r) => r.kind === "bare");
   const ratio = (r: ThroughputRow, base: ThroughputRow | undefined) => (base ? `${(r.requestsPerSec / base.requestsPerSec).toFixed(2)}x` : "-");
+  const cpu = (us: number) => (Number.isFinite(us) ? us.toFixed(0) : "-");
   const width = Math.max(...rows.map((r) => r.name.length)) + 2;
-  console.log(`  ${"".padEnd(width)}${"req/s".padStart(10)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"vs nginx".padStart(10)}${"vs bare".padStart(9)}${"errors".padStart(8)}`);
+  console.log(`  ${"".padEnd(width)}${"req/s".padStart(10)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"vs nginx".padStart(10)}${"vs bare".padStart(9)}${"CPU µs/req".padStart(12)}${"errors".padStart(8)}`);
   for (const r of rows) {
-    const cells = [r.requestsPerSec.toFixed(0).padStart(10), r.p50Ms.toFixed(2).padStart(9), r.p99Ms.toFixed(2).padStart(9), ratio(r, nginx).padStart(10), ratio(r, bare).padStart(9), String(r.errors + r.non2xx).padStart(8)];
+    const cells = [r.requestsPerSec.toFixed(0).padStart(10), r.p50Ms.toFixed(2).padStart(9), r.p99Ms.toFixed(2).padStart(9), ratio(r, nginx).padStart(10), ratio(r, bare).padStart(9), cpu(r.cpuUsPerRequest).padStart(12), String(r.errors + r.non2xx).padStart(8)];
     console.log(`  ${r.name.padEnd(width)}${cells.join("")}`);
   }
-  console.log(`  every round's req/s: ${rows.map((r) => `${r.name} ${r.rounds.map((n) => n.toFixed(0)).join(" / ")}`).join("; ")}`);
+  console.log("  every round (req/s, CPU µs per request):");
+  for (const r of rows) console.log(`    ${r.name.padEnd(width)}${r.rounds.map((n, i) => `${n.toFixed(0)} (${cpu(r.cpuRounds[i])})`).join(" / ")}`);
+  console.log("  CPU µs/req: user + system time of all the proxy's processes (primary and workers) during a round, divided by the");
+  console.log("  round's requests: what a request costs the proxy itself, whereas req/s also depends on how the cores are shared");
+  console.log("  with wrk, the upstream and whatever else runs. Both move between rounds on a busy machine: compare the rounds.");
   console.log("  policies: every route has a rate limit (far above the load), a fallback and the default retries; the service has a");
   console.log("  circuit breaker, an active health check (every 1 s) and outlier detection. Every Bulwark row counts metrics and");
   console.log("  rollups and samples traces per request as it always does; nothing scrapes /metrics during the runs.");
 
+  const cpuChange = (r: ThroughputRow, base: ThroughputRow) => ((r.cpuUsPerRequest - base.cpuUsPerRequest) / base.cpuUsPerRequest) * 100;
+  const signed = (n: number) => `${n >= 0 ? "+" : ""}${n.toFixed(1)}%`;
   const policies = rows.find((r) => r.kind === "policies");
   if (policies && bare) {
     const met = policies.requestsPerSec >= bare.requestsPerSec;
-    console.log(`  ${POLICY_ROUTES.toLocaleString("en-US")} routes with policies vs bare http-proxy: ${ratio(policies, bare)} (target: at least 1.00x, ${met ? "met" : "NOT MET"})`);
+    const cpuNote = Number.isFinite(policies.cpuUsPerRequest) ? `; CPU per request ${signed(cpuChange(policies, bare))} against bare` : "";
+    console.log(`  ${POLICY_ROUTES.toLocaleString("en-US")} routes with policies vs bare http-proxy: ${ratio(policies, bare)} throughput (target: at least 1.00x, ${met ? "met" : "NOT MET"})${cpuNote}`);
   }
   const few = rows.find((r) => r.kind === "routes" && r.routes === 10);
   const many = rows.find((r) => r.kind === "routes" && r.routes === 10_000);
   if (few && many) {
     const cost = ((few.requestsPerSec - many.requestsPerSec) / few.requestsPerSec) * 100;
-    console.log(`  10,000 routes cost ${cost.toFixed(1)}% of throughput against 10 (target: under 5%, ${cost < 5 ? "met" : "NOT MET"})`);
+    console.log(`  10,000 routes against 10: ${cost.toFixed(1)}% less throughput (target: under 5%, ${cost < 5 ? "met" : "NOT MET"})`);
+    if (Number.isFinite(many.cpuUsPerRequest)) {
+      const c = cpuChange(many, few);
+      console.log(`  10,000 routes against 10: CPU per request ${signed(c)} (target: under 5%, ${c < 5 ? "met" : "NOT MET"})`);
+    }
   }
 }

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** nginx as the reference reverse proxy: loopback only, its own config, pid and temp files in dir. */
-export async function startNginx(options: { dir: string; port: number; upstreamPort: number; workers: number }): Promise<{ stop(): Promise<void> }> {
+export async function startNginx(options: { dir: string; port: number; upstreamPort: number; workers: number }): Promise<{ pid: number | undefined; stop(): Promise<void> }> {
   mkdirSync(options.dir, { recursive: true });
   const conf = join(options.dir, "nginx.conf");
   writeFileSync(
@@ -44,6 +44,7 @@ http {
     }
   }
   return {
+    pid: child.pid,
     stop: async () => {
       child.kill("SIGQUIT");
       await exited;
