@@ -39,6 +39,8 @@ export interface GatewayOptions {
   otlpEndpoint: string | null;
   /** The forwarding engine. */
   forwarder: ForwarderKind;
+  /** Spread client connections evenly over the workers (see ConnectionShare). */
+  balanceConnections: boolean;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -55,6 +57,14 @@ function ratio(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`${name} must be a number from 0 to 1, got "${raw}"`);
   return n;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
 }
 
 function forwarderKind(raw: string | undefined): ForwarderKind {
@@ -92,5 +102,6 @@ export function readGatewayOptions(env: NodeJS.ProcessEnv = process.env): Gatewa
     telemetryFlushMs: int(env, "GATEWAY_TELEMETRY_FLUSH_MS", 5_000, 100, 600_000),
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || null,
     forwarder: forwarderKind(env.GATEWAY_FORWARDER),
+    balanceConnections: flag(env, "GATEWAY_BALANCE_CONNECTIONS", true),
   };
 }

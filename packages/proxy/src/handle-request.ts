@@ -49,8 +49,8 @@ export interface RequestHandlerDeps {
   traceSampleRatio: number;
   /** Called once when a request ends. */
   onFinish?(finished: FinishedRequest): void;
-  /** While draining, answers ask clients to reconnect elsewhere. */
-  draining(): boolean;
+  /** Should this answer close its connection (draining, or this worker holds more than its share)? */
+  closeConnection(): boolean;
 }
 
 const NO_CONFIG = new GatewayError(503, "NO_CONFIG", "the gateway has not loaded a config yet");
@@ -169,7 +169,7 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       // send a GET's or DELETE's body unframed), and a body-less POST says so.
       if (head.chunked) upstream.push("transfer-encoding", "chunked");
       else if (head.contentLength === undefined && !BODYLESS_METHODS.has(method)) upstream.push("content-length", "0");
-      const answer = deps.draining() ? ["x-request-id", requestId, "connection", "close"] : ["x-request-id", requestId];
+      const answer = deps.closeConnection() ? ["x-request-id", requestId, "connection", "close"] : ["x-request-id", requestId];
 
       new ProxyCall(req, res, route, requestId, clientAddress(peer, trusted, forwardedFor), hasBody, head.contentLength, upstream, answer, started, path, trace, env).run();
     } catch (error) {

@@ -4,7 +4,8 @@ import pino from "pino";
 import type { GatewayOptions } from "./gateway-options";
 import { runWorker } from "./run-worker";
 import { ActiveHealthChecker } from "./active-health-checker";
-import type { HealthTargetsMessage, WorkerStatusMessage } from "./worker-messages";
+import type { ConnectionsMessage, FairShareMessage, HealthTargetsMessage, WorkerStatusMessage } from "./worker-messages";
+import { fairShare } from "./connection-share";
 import { AggregatorRegistry, Registry } from "prom-client";
 import { clusterMetricsText, collected } from "./telemetry/gateway-metrics";
 
@@ -28,6 +29,9 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
   // died (it would hang); one accepted by a worker that dies is reset by the kernel, so the client knows.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   const statuses = new Map<number, WorkerStatusMessage>();
+  /** Open client connections per worker, as last reported. */
+  const connections = new Map<number, number>();
+  let lastFair = -1;
   let draining = false;
   let restarts = 0;
 
@@ -39,13 +43,23 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
     worker.on("online", () => {
       for (const m of checker.downTargets()) worker.send(m);
     });
-    worker.on("message", (m: WorkerStatusMessage | HealthTargetsMessage) => {
+    worker.on("message", (m: WorkerStatusMessage | HealthTargetsMessage | ConnectionsMessage) => {
       if (m?.type === "bulwark:status") statuses.set(worker.id, m);
       else if (m?.type === "bulwark:health-targets") checker.update(m);
+      else if (m?.type === "bulwark:connections") {
+        connections.set(worker.id, m.open);
+        const fair = fairShare(connections.values(), connections.size);
+        const message: FairShareMessage = { type: "bulwark:fair-share", fair };
+        // The reporter always hears the share back; the others when it changed.
+        const to = fair === lastFair ? [worker] : Object.values(cluster.workers ?? {});
+        for (const w of to) if (w?.isConnected()) w.send(message);
+        lastFair = fair;
+      }
     });
   };
   cluster.on("exit", (worker: Worker, code, signal) => {
     statuses.delete(worker.id);
+    connections.delete(worker.id);
     if (draining) return;
     restarts++;
     log.error({ pid: worker.process.pid, code, signal }, "worker died; forking a new one");
@@ -66,7 +80,7 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
   const admin = startAdmin(
     options.adminPort,
     () => {
-      const workers = [...statuses.values()];
+      const workers = [...statuses.entries()].map(([id, w]) => ({ ...w, connections: connections.get(id) ?? 0 }));
       return { ready: !draining && workers.some((w) => w.ready), draining, workers, targets: checker.status() };
     },
     () => clusterMetricsText(aggregator, own),
@@ -94,7 +108,7 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
 interface AdminStatus {
   ready: boolean;
   draining: boolean;
-  workers: WorkerStatusMessage[];
+  workers: (WorkerStatusMessage & { connections: number })[];
   /** Actively health-checked targets and their state. */
   targets: { service: string; address: string; healthy: boolean }[];
 }

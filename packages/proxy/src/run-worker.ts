@@ -16,7 +16,11 @@ import { LoadMonitor } from "./admission/load-monitor";
 import { createRuntime } from "./gateway-runtime";
 import { ClusterRateLimiter } from "./resilience/cluster-rate-limiter";
 import { startWorkerTelemetry } from "./telemetry/worker-telemetry";
-import type { DrainMessage, HealthTargetsMessage, HealthVerdictMessage, WorkerStatusMessage } from "./worker-messages";
+import type { ConnectionsMessage, DrainMessage, FairShareMessage, HealthTargetsMessage, HealthVerdictMessage, WorkerStatusMessage } from "./worker-messages";
+import { ConnectionShare } from "./connection-share";
+
+/** How often a worker tells the primary its open connections (and so how fast connections are rebalanced). */
+const CONNECTIONS_REPORT_MS = 250;
 
 const CURRENT_REQUEST = Symbol("bulwark.currentRequest");
 type TrackedSocket = Duplex & { [CURRENT_REQUEST]?: IncomingMessage };
@@ -62,6 +66,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
       lastError: watcher.state.lastError,
     }).catch((error) => log.debug({ err: (error as Error).message }, "heartbeat failed; database away?"));
 
+  const share = new ConnectionShare(options.balanceConnections);
   const health = new ActiveHealth();
   const load = new LoadMonitor({ maxInFlight: options.maxInFlight, maxLagMs: options.shedLagMs });
   load.start();
@@ -79,8 +84,9 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     },
   });
   // Registered first: the primary sends the targets already down as soon as this worker is online.
-  process.on("message", (m: HealthVerdictMessage) => {
+  process.on("message", (m: HealthVerdictMessage | FairShareMessage) => {
     if (m?.type === "bulwark:health") health.set(m.service, m.address, m.healthy);
+    else if (m?.type === "bulwark:fair-share") share.setFair(m.fair);
   });
   const watcher = new ConfigWatcher({
     db,
@@ -110,7 +116,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     maxHeaderCount: options.maxHeaderCount,
     traceSampleRatio: options.traceSampleRatio,
     onFinish: telemetry.onFinish,
-    draining: () => draining,
+    closeConnection: () => draining || share.takeClose(),
   });
   // Duplicate headers are joined, so two Host headers show up as one with a comma and are refused.
   const server = createServer({ insecureHTTPParser: false, requireHostHeader: true, joinDuplicateHeaders: true, headersTimeout: options.headersTimeoutMs, requestTimeout: options.requestTimeoutMs, connectionsCheckingInterval: 1_000 }, (req, res) => {
@@ -120,6 +126,18 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     handler(req, res);
   });
   server.keepAliveTimeout = 65_000;
+  server.on("connection", (socket: Duplex) => {
+    share.open++;
+    socket.once("close", () => share.open--);
+  });
+  let reported = -1;
+  const shareReport = setInterval(() => {
+    if (share.open === reported && share.open === 0) return;
+    reported = share.open;
+    const message: ConnectionsMessage = { type: "bulwark:connections", open: share.open };
+    process.send?.(message);
+  }, CONNECTIONS_REPORT_MS);
+  shareReport.unref();
   server.maxHeadersCount = 0; // counted in the pipeline, which answers 431 rather than silently dropping headers
   server.on("clientError", (err: NodeJS.ErrnoException, socket: TrackedSocket) => {
     // A parse error mid-body (a bad chunk after good ones): the request already on its way upstream is dropped.
@@ -151,6 +169,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     while (load.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     if (load.inFlight > 0) log.warn({ inFlight: load.inFlight }, "drain timeout: closing the remaining requests");
     clearInterval(beat);
+    clearInterval(shareReport);
     await watcher.stop();
     await telemetry.stop();
     load.stop();

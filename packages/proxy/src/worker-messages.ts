@@ -33,3 +33,15 @@ export interface HealthVerdictMessage {
   address: string;
   healthy: boolean;
 }
+
+/** A worker's open client connections, every report interval. */
+export interface ConnectionsMessage {
+  type: "bulwark:connections";
+  open: number;
+}
+
+/** The primary tells the workers how many client connections each should hold. */
+export interface FairShareMessage {
+  type: "bulwark:fair-share";
+  fair: number;
+}

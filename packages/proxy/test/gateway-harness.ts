@@ -21,6 +21,8 @@ export interface WorkerStatus {
   lastError: string | null;
   source: string | null;
   ready: boolean;
+  /** Client connections open on the worker, as it last reported. */
+  connections: number;
 }
 
 export interface Gateway {
