@@ -72,6 +72,17 @@ describe("UpstreamPool", () => {
     expect(connections[0].destroyed || connections[0].readableEnded).toBe(true);
   });
 
+  it("lets a connection go a second before the keep-alive timeout the upstream announced", async () => {
+    server.keepAliveTimeout = 3_000; // node announces "Keep-Alive: timeout=3": the pool keeps it 2 s
+    pool = new UpstreamPool({ maxSockets: 10, idleMs: 10_000 });
+    await get("/a");
+    await tick(100);
+    expect(await get("/b")).toMatchObject({ body: "GET /b", reused: true });
+    await tick(2_300);
+    expect(await get("/c")).toMatchObject({ body: "GET /c", reused: false });
+    expect(connections).toHaveLength(2);
+  });
+
   it("forgets a kept-alive connection that the upstream closed", async () => {
     pool = new UpstreamPool({ maxSockets: 10, idleMs: 10_000 });
     await get("/a");

@@ -1,10 +1,12 @@
-import type { ClientRequest } from "node:http";
+import type { ClientRequest, IncomingMessage } from "node:http";
 import { connect, type Socket } from "node:net";
 
 const SLOT = Symbol("bulwark.slot");
 const IDLE_SINCE = Symbol("bulwark.idleSince");
+const IDLE_LIMIT = Symbol("bulwark.idleLimit");
+const KEEP_ALIVE_TIMEOUT = /(?:^|[\s,])timeout=(\d+)/i;
 
-type PooledSocket = Socket & { [SLOT]?: Slot | undefined; [IDLE_SINCE]?: number; _httpMessage?: unknown };
+type PooledSocket = Socket & { [SLOT]?: Slot | undefined; [IDLE_SINCE]?: number; [IDLE_LIMIT]?: number; _httpMessage?: (ClientRequest & { res?: IncomingMessage | null }) | null };
 type PooledRequest = ClientRequest & { reusedSocket: boolean };
 
 /** The connections to one upstream address. */
@@ -26,6 +28,7 @@ export interface UpstreamPoolOptions {
   /**
    * A kept-alive connection idle this long is closed rather than reused, so the gateway lets go before the
    * upstream does (node's default keep-alive timeout is 5 s): a request is not sent down a closing connection.
+   * An upstream that announces a shorter keep-alive timeout gets one second less than it announced.
    */
   idleMs: number;
 }
@@ -37,12 +40,32 @@ function onFree(this: PooledSocket): void {
     this.destroy();
     return;
   }
+  const limit = idleLimit(this._httpMessage?.res?.rawHeaders, slot.pool.idleMs);
   this._httpMessage = null; // do not keep the finished request alive
+  if (limit <= 0) {
+    this.destroy();
+    return;
+  }
   const next = slot.waiting.shift();
   if (next !== undefined) return hand(next, this);
   this[IDLE_SINCE] = performance.now();
+  this[IDLE_LIMIT] = limit;
   this.unref(); // an idle connection does not keep a draining worker alive
   slot.idle.push(this);
+}
+
+/**
+ * How long a connection may sit idle: the pool's limit, or less when the upstream announced a shorter keep-alive
+ * (`Keep-Alive: timeout=N`), one second before the upstream's, as http.Agent does.
+ */
+function idleLimit(raw: readonly string[] | undefined, limit: number): number {
+  if (raw === undefined) return limit;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length !== 10 || raw[i].toLowerCase() !== "keep-alive") continue;
+    const m = KEEP_ALIVE_TIMEOUT.exec(raw[i + 1]);
+    if (m !== null) return Math.min(limit, Number(m[1]) * 1000 - 1000);
+  }
+  return limit;
 }
 
 function onClose(this: PooledSocket): void {
@@ -85,7 +108,7 @@ export class UpstreamPool {
   readonly protocol = "http:";
   readonly defaultPort = 80;
   readonly maxSockets: number;
-  private readonly idleMs: number;
+  readonly idleMs: number;
   private readonly slots = new Map<string, Slot>();
   private readonly sweeper: NodeJS.Timeout;
 
@@ -108,7 +131,7 @@ export class UpstreamPool {
       const now = performance.now();
       let socket: PooledSocket | undefined;
       while ((socket = idle.pop()) !== undefined) {
-        if (!socket.destroyed && now - socket[IDLE_SINCE]! < this.idleMs) return hand(req as PooledRequest, socket);
+        if (!socket.destroyed && now - socket[IDLE_SINCE]! < socket[IDLE_LIMIT]!) return hand(req as PooledRequest, socket);
         socket.destroy();
       }
     }
@@ -139,7 +162,7 @@ export class UpstreamPool {
       for (let i = 0; i < idle.length; i++) {
         const s = idle[i];
         if (s.destroyed) continue;
-        if (now - s[IDLE_SINCE]! >= this.idleMs) s.destroy();
+        if (now - s[IDLE_SINCE]! >= s[IDLE_LIMIT]!) s.destroy();
         else idle[kept++] = s;
       }
       idle.length = kept;
