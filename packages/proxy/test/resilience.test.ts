@@ -172,11 +172,14 @@ describe("retries", () => {
     const measure = async (path: string) => {
       const before = down.requests.length;
       const answers = await drive(400, 40, () => get(path));
-      expect(answers.every((x) => x.status === 503 && x.upstream === "down")).toBe(true); // the upstream's own answers
+      // The upstream's own answers, every one.
+      expect(answers.filter((x) => x.status !== 503 || x.upstream !== "down").map((x) => `${x.status} ${x.body}`)).toEqual([]);
       return (down.requests.length - before) / answers.length;
     };
-    // Without a budget every request is tried four times; with Envoy's 20% it is barely more than once.
+    // Without a budget every request is tried four times. With Envoy's budget (retries in flight at most 20% of
+    // requests in flight) it is barely more than once: the budget bounds concurrency, not the ratio, so the ratio
+    // moves a little with timing (1.21 to 1.25 measured here, so a bound of 1.25 failed now and then); a budget that did not hold would be near 4.
     expect(await measure("/unbudgeted/x")).toBe(4);
-    expect(await measure("/budgeted/x")).toBeLessThanOrEqual(1.25);
+    expect(await measure("/budgeted/x")).toBeLessThanOrEqual(1.35);
   });
 });
