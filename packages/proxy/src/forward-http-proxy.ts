@@ -137,20 +137,22 @@ export function createHttpProxyForwarder(options: { maxSockets?: number } = {}):
         settle(a, null, res.writableFinished ? res.statusCode : 499);
       };
       res.once("close", a.onClientClose);
-      if (call.maxBodyBytes !== Infinity && !req.complete) {
-        let received = 0;
-        const count = (chunk: Buffer) => {
-          received += chunk.length;
-          if (received > call.maxBodyBytes) {
-            req.removeListener("data", count);
-            if (a.proxyReq) a.proxyReq.destroy(BODY_TOO_LARGE);
-            else settle(a, BODY_TOO_LARGE, 413);
-          }
-        };
-        req.on("data", count);
-      }
       const send = () => {
         if (a.settled) return;
+        // Counted from here on, with http-proxy's pipe set up in the same tick: a data listener makes the body
+        // flow, and nothing must flow before the pipe is there to take it.
+        if (call.maxBodyBytes !== Infinity && !req.complete) {
+          let received = 0;
+          const count = (chunk: Buffer) => {
+            received += chunk.length;
+            if (received > call.maxBodyBytes) {
+              req.removeListener("data", count);
+              if (a.proxyReq) a.proxyReq.destroy(BODY_TOO_LARGE);
+              else settle(a, BODY_TOO_LARGE, 413);
+            }
+          };
+          req.on("data", count);
+        }
         try {
           // http-proxy copies req.headers into its upstream request: hand it the pipeline's rewritten list.
           req.headers = headersObject(call.upstreamHeaders);

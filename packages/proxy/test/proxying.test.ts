@@ -95,6 +95,7 @@ describe.each(["node", "http-proxy"])("with the %s forwarder", (engine) => {
         { name: "echo", path: "/echo", service: "echo", stripPrefix: true },
         { name: "tricky", path: "/tricky", service: "tricky", stripPrefix: true, timeouts: { connectMs: 1000, responseHeaderMs: 1000, totalMs: 5000 } },
         { name: "closed", path: "/closed", service: "closed" },
+        { name: "limited", path: "/limited", service: "echo", stripPrefix: true, maxBodyBytes: 100 },
         { name: "blackhole", path: "/blackhole", service: "blackhole", retries: { attempts: 0 }, timeouts: { connectMs: 300, responseHeaderMs: 5000, totalMs: 10000 } },
         { name: "trickle", path: "/trickle", service: "tricky", timeouts: { connectMs: 1000, responseHeaderMs: 1000, totalMs: 1500 } },
       ],
@@ -177,6 +178,18 @@ describe.each(["node", "http-proxy"])("with the %s forwarder", (engine) => {
       }
       // The upstream connections those requests used are still in step: the next request gets its own answer.
       for (let i = 0; i < 4; i++) expect(((await (await fetch(`${gateway.url}/echo/after-${i}`)).json()) as EchoBody).url).toBe(`/after-${i}`);
+    });
+
+    it("passes a body under the route's limit whole, and refuses one over it with 413", async () => {
+      const chunked = await raw("POST /limited/in HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+      expect(chunked).toMatch(/^HTTP\/1\.1 200/);
+      const seen = JSON.parse(chunked.slice(chunked.indexOf("\r\n\r\n") + 4).replace(/^[0-9a-f]+\r\n/, "").replace(/\r\n0\r\n\r\n$/, "")) as EchoBody;
+      expect(seen.body).toBe("hello world");
+      const sized = await fetch(`${gateway.url}/limited/in`, { method: "POST", body: "x".repeat(100) });
+      expect(((await sized.json()) as EchoBody).body).toBe("x".repeat(100));
+      const over = await fetch(`${gateway.url}/limited/in`, { method: "POST", body: "x".repeat(101) });
+      expect(over.status).toBe(413);
+      expect(((await over.json()) as ErrorBody).error.code).toBe("PAYLOAD_TOO_LARGE");
     });
 
     it("sends a body-less POST with Content-Length: 0", async () => {
