@@ -145,7 +145,7 @@ export async function benchThroughput(options: { seconds: number; connections: n
       }
     }
 
-    for (const v of variants) options.runLoad(v.url, { ...load, seconds: 1 }); // warm-up: JIT, keep-alive pools
+    for (const v of variants) options.runLoad(v.url, { ...load, seconds: 3 }); // warm-up: JIT, keep-alive pools, connection spread
     const runs = new Map<Variant, LoadResult[]>(variants.map((v) => [v, []]));
     const cpu = new Map<Variant, number[]>(variants.map((v) => [v, []]));
     for (let round = 0; round < options.rounds; round++) {
