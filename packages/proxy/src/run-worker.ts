@@ -118,7 +118,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     onFinish: telemetry.onFinish,
     closeConnection: () => draining || share.takeClose(),
   });
-  // Duplicate headers are joined, so two Host headers show up as one with a comma and are refused.
+  // Duplicate headers are joined in req.headers, which stages read; the pipeline counts Host fields in rawHeaders.
   const server = createServer({ insecureHTTPParser: false, requireHostHeader: true, joinDuplicateHeaders: true, headersTimeout: options.headersTimeoutMs, requestTimeout: options.requestTimeoutMs, connectionsCheckingInterval: 1_000 }, (req, res) => {
     load.inFlight++;
     res.once("close", () => load.inFlight--);
