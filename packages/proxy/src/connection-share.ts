@@ -13,9 +13,13 @@ export class ConnectionShare {
 
   constructor(private readonly enabled: boolean) {}
 
-  /** The primary's fair share per worker, from counts at most a report interval old. */
-  setFair(fair: number): void {
-    this.owed = this.enabled ? Math.max(0, this.open - fair) : 0;
+  /**
+   * The primary's fair share per worker, worked out from `basis`, the count this worker last reported.
+   * Connections that arrived since are not owed: the share did not count them (a share computed while every
+   * worker was idle must not close a burst of new connections).
+   */
+  setFair(fair: number, basis: number): void {
+    this.owed = this.enabled ? Math.max(0, Math.min(this.open, basis) - fair) : 0;
   }
 
   /** Should this answer close its connection? Each yes pays off one connection owed. */

@@ -49,10 +49,13 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
       else if (m?.type === "bulwark:connections") {
         connections.set(worker.id, m.open);
         const fair = fairShare(connections.values(), connections.size);
-        const message: FairShareMessage = { type: "bulwark:fair-share", fair };
         // The reporter always hears the share back; the others when it changed.
         const to = fair === lastFair ? [worker] : Object.values(cluster.workers ?? {});
-        for (const w of to) if (w?.isConnected()) w.send(message);
+        for (const w of to) {
+          if (w === undefined || !w.isConnected()) continue;
+          const message: FairShareMessage = { type: "bulwark:fair-share", fair, basis: connections.get(w.id) ?? 0 };
+          w.send(message);
+        }
         lastFair = fair;
       }
     });

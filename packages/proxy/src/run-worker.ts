@@ -86,7 +86,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
   // Registered first: the primary sends the targets already down as soon as this worker is online.
   process.on("message", (m: HealthVerdictMessage | FairShareMessage) => {
     if (m?.type === "bulwark:health") health.set(m.service, m.address, m.healthy);
-    else if (m?.type === "bulwark:fair-share") share.setFair(m.fair);
+    else if (m?.type === "bulwark:fair-share") share.setFair(m.fair, m.basis);
   });
   const watcher = new ConfigWatcher({
     db,

@@ -44,4 +44,6 @@ export interface ConnectionsMessage {
 export interface FairShareMessage {
   type: "bulwark:fair-share";
   fair: number;
+  /** The receiving worker's open connections as the primary counted them. */
+  basis: number;
 }
