@@ -7,6 +7,10 @@ export interface GatewayOptions {
   host: string;
   port: number;
   adminPort: number;
+  /** The admin port tells upstream addresses and errors: loopback unless the operator opens it. */
+  adminHost: string;
+  /** When set, /status and /metrics need it as a bearer token (/healthz and /readyz stay open). */
+  adminToken: string | null;
   workers: number;
   stateDir: string;
   pollMs: number;
@@ -67,6 +71,14 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new Error(`${name} must be true or false, got "${raw}"`);
 }
 
+/** A token with whitespace in it could never be sent in one Authorization header, so it is refused at start. */
+function bearerToken(env: NodeJS.ProcessEnv, name: string): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return null;
+  if (/\s/.test(raw)) throw new Error(`${name} must not contain whitespace`);
+  return raw;
+}
+
 function forwarderKind(raw: string | undefined): ForwarderKind {
   if (raw === undefined || raw === "" || raw === "node") return "node";
   if (raw === "http-proxy") return "http-proxy";
@@ -81,6 +93,8 @@ export function readGatewayOptions(env: NodeJS.ProcessEnv = process.env): Gatewa
     host: env.GATEWAY_HOST || "0.0.0.0",
     port: int(env, "GATEWAY_PORT", 8080, 1, 65535),
     adminPort: int(env, "GATEWAY_ADMIN_PORT", 9091, 1, 65535),
+    adminHost: env.GATEWAY_ADMIN_HOST || "127.0.0.1",
+    adminToken: bearerToken(env, "GATEWAY_ADMIN_TOKEN"),
     workers: int(env, "GATEWAY_WORKERS", availableParallelism(), 1, 256),
     stateDir: resolve(env.GATEWAY_STATE_DIR || ".data/gateway"),
     pollMs: int(env, "GATEWAY_POLL_MS", 3000, 100, 3_600_000),

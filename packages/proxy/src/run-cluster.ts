@@ -1,5 +1,4 @@
 import cluster, { type Worker } from "node:cluster";
-import { createServer, type Server } from "node:http";
 import pino from "pino";
 import type { GatewayOptions } from "./gateway-options";
 import { runWorker } from "./run-worker";
@@ -8,6 +7,7 @@ import type { ConnectionsMessage, FairShareMessage, HealthTargetsMessage, Worker
 import { fairShare } from "./connection-share";
 import { AggregatorRegistry, Registry } from "prom-client";
 import { clusterMetricsText, collected } from "./telemetry/gateway-metrics";
+import { startAdmin } from "./admin-server";
 
 /** Node's lenient parser accepts requests that smuggling attacks rely on: never run the gateway with it. */
 export function insecureParserEnabled(): boolean {
@@ -81,14 +81,14 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
   );
   const aggregator = new AggregatorRegistry();
   const admin = startAdmin(
-    options.adminPort,
+    { host: options.adminHost, port: options.adminPort, token: options.adminToken },
     () => {
       const workers = [...statuses.entries()].map(([id, w]) => ({ ...w, connections: connections.get(id) ?? 0 }));
       return { ready: !draining && workers.some((w) => w.ready), draining, workers, targets: checker.status() };
     },
     () => clusterMetricsText(aggregator, own),
   );
-  log.info({ port: options.port, adminPort: options.adminPort, workers: options.workers }, "gateway starting");
+  log.info({ port: options.port, adminHost: options.adminHost, adminPort: options.adminPort, adminToken: options.adminToken !== null, workers: options.workers }, "gateway starting");
 
   const shutdown = async (signal: string) => {
     if (draining) return;
@@ -106,39 +106,4 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
-}
-
-interface AdminStatus {
-  ready: boolean;
-  draining: boolean;
-  workers: (WorkerStatusMessage & { connections: number })[];
-  /** Actively health-checked targets and their state. */
-  targets: { service: string; address: string; healthy: boolean }[];
-}
-
-function startAdmin(port: number, status: () => AdminStatus, metrics: () => Promise<string>): Server {
-  const server = createServer((req, res) => {
-    const path = (req.url ?? "/").split("?", 1)[0];
-    const send = (code: number, body: unknown) => {
-      const text = JSON.stringify(body);
-      res.writeHead(code, { "content-type": "application/json", "cache-control": "no-store" }).end(text);
-    };
-    if (path === "/healthz") return send(200, { status: "ok" });
-    if (path === "/metrics") {
-      metrics().then(
-        (text) => res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" }).end(text),
-        () => send(500, { error: { code: "METRICS_FAILED", message: "metrics could not be collected" } }),
-      );
-      return;
-    }
-    const s = status();
-    if (path === "/readyz") return send(s.ready ? 200 : 503, { ready: s.ready, draining: s.draining });
-    if (path === "/status") {
-      const versions = s.workers.map((w) => w.version ?? 0);
-      return send(200, { ...s, version: versions.length ? Math.min(...versions) : null, workers: s.workers.map(({ type: _t, ...w }) => w) });
-    }
-    send(404, { error: { code: "NOT_FOUND", message: "admin endpoints: /healthz, /readyz, /status, /metrics" } });
-  });
-  server.listen(port);
-  return server;
 }

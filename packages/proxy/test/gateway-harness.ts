@@ -71,13 +71,16 @@ export async function startGateway(options: { databaseUrl: string; workers?: num
   proc.stderr!.on("data", collect);
   const exited = new Promise<void>((ok) => proc.once("exit", () => ok()));
   const adminUrl = `http://127.0.0.1:${adminPort}`;
+  // With GATEWAY_ADMIN_TOKEN set, /status needs it too.
+  const token = options.env?.GATEWAY_ADMIN_TOKEN;
+  const adminHeaders: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   const gw: Gateway = {
     url: `http://127.0.0.1:${port}`,
     adminUrl,
     stateDir,
     process: proc,
     output: () => output,
-    status: async () => (await (await fetch(`${adminUrl}/status`)).json()) as { ready: boolean; workers: WorkerStatus[] },
+    status: async () => (await (await fetch(`${adminUrl}/status`, { headers: adminHeaders })).json()) as { ready: boolean; workers: WorkerStatus[] },
     waitForVersion: async (version, workers = options.workers ?? 2) => {
       await eventually(async () => {
         const s = await gw.status();
