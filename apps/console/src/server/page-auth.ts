@@ -5,6 +5,7 @@ import { cache } from "react";
 import { roleAllows, type Role } from "@bulwark/db/roles";
 import { authenticate, type Principal } from "./authenticate";
 import { getDb } from "./db";
+import { safeNext } from "@/lib/safe-next";
 
 /** The request's principal, once per render (layout and page share it); null when not signed in. */
 export const currentPrincipal = cache(async (): Promise<Principal | null> => {
@@ -14,11 +15,6 @@ export const currentPrincipal = cache(async (): Promise<Principal | null> => {
     return null; // a bad Bearer header on a page is the same as none: go and sign in
   }
 });
-
-/** Where to come back to after signing in: only a path of this console, never another site. */
-export function safeNext(path: string | null | undefined): string {
-  return path && path.startsWith("/") && !path.startsWith("//") && !path.startsWith("/\\") && !path.startsWith("/sign-in") ? path : "/";
-}
 
 /**
  * Every page's first line. Without a session it redirects to the sign-in page (and back here afterwards);

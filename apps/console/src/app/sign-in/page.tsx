@@ -1,5 +1,6 @@
 import { redirect } from "next/navigation";
-import { currentPrincipal, safeNext } from "@/server/page-auth";
+import { safeNext } from "@/lib/safe-next";
+import { currentPrincipal } from "@/server/page-auth";
 import { SignInForm } from "./sign-in-form";
 
 export const dynamic = "force-dynamic";

@@ -1,6 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
+import { safeNext } from "@/lib/safe-next";
 
 export function SignInForm({ next }: { next: string }) {
   const [email, setEmail] = useState("");
@@ -20,7 +21,7 @@ export function SignInForm({ next }: { next: string }) {
       });
       if (res.ok) {
         // A full load, so the layout is drawn again for the signed-in user.
-        window.location.assign(next);
+        window.location.assign(safeNext(next));
         return;
       }
       const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
