@@ -78,3 +78,24 @@ test("pages and API answers carry the security headers; the CSP nonce is fresh e
   }
   await anonymous.dispose();
 });
+
+test("signed-in pages and every API answer say Cache-Control: no-store", async ({ page, request }) => {
+  for (const path of pages(APP_DIR).filter((p) => p !== "/sign-in" && !p.includes("/x"))) {
+    const res = await page.request.get(path, { maxRedirects: 0 });
+    expect([path, res.status()]).toEqual([path, 200]);
+    expect([path, res.headers()["cache-control"]]).toEqual([path, expect.stringContaining("no-store")]);
+  }
+  for (const path of ["/api/v1/services", "/api/v1/users", "/api/v1/tokens", "/api/v1/audit", "/api/v1/nope"]) {
+    expect([path, (await request.get(path)).headers()["cache-control"]]).toEqual([path, expect.stringContaining("no-store")]);
+  }
+});
+
+test("a URL holding a NUL or broken percent-encoding is a 400 for pages and the API, never a 500", async ({ page, request }) => {
+  for (const path of ["/routes?service=a%00b", "/traces?route=%00", "/slos/a%00b", "/slos/%E0%A4%A", "/api/v1/services/a%00b", "/api/v1/traces?route=%00", "/api/v1/services/%ED%A0%80"]) {
+    const viaPage = await page.request.get(path, { maxRedirects: 0 });
+    expect([path, viaPage.status()]).toEqual([path, 400]);
+    const viaApi = await request.get(path, { maxRedirects: 0 });
+    expect([path, viaApi.status()]).toEqual([path, 400]);
+    expect((await viaApi.json()).error.code).toBe("BAD_URL");
+  }
+});

@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { stringProblem } from "./server/check-input";
 
 /**
  * Security headers on every answer of the console, pages and API alike. The CSP allows only this origin's
@@ -28,8 +29,13 @@ export function proxy(request: NextRequest) {
   requestHeaders.set("content-security-policy", csp);
   // Pages redirect to sign-in and back here; server components cannot see their own path otherwise.
   requestHeaders.set("x-bulwark-path", request.nextUrl.pathname + request.nextUrl.search);
-  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  const problem = urlProblem(request.nextUrl);
+  const response = problem
+    ? NextResponse.json({ error: { code: "BAD_URL", message: problem } }, { status: 400 })
+    : NextResponse.next({ request: { headers: requestHeaders } });
   const set = (name: string, value: string) => response.headers.set(name, value);
+  // Pages of a signed-in user and every API answer hold config, users or audit entries: never kept by a cache.
+  set("cache-control", "no-store");
   set("content-security-policy", csp);
   set("x-frame-options", "DENY");
   set("x-content-type-options", "nosniff");
@@ -39,6 +45,26 @@ export function proxy(request: NextRequest) {
   set("cross-origin-resource-policy", "same-origin");
   if (https) set("strict-transport-security", "max-age=31536000");
   return response;
+}
+
+/**
+ * A URL whose path or query no page or handler could use: malformed percent-encoding, or a NUL or lone
+ * surrogate once decoded (PostgreSQL text cannot hold them). Refused here, once, for pages and API alike.
+ */
+function urlProblem(url: URL): string | null {
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    return "the path has malformed percent-encoding";
+  }
+  const inPath = stringProblem(path);
+  if (inPath) return `the path ${inPath}`;
+  for (const [key, value] of url.searchParams) {
+    const inQuery = stringProblem(key) ?? stringProblem(value);
+    if (inQuery) return `the query parameter ${JSON.stringify(key)} ${inQuery}`;
+  }
+  return null;
 }
 
 export const config = {

@@ -9,7 +9,7 @@ export interface ApiErrorBody {
 
 /** A request the handler refuses before reaching the data layer (malformed JSON, bad path parameter). */
 export class BadRequestError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(readonly code: string, message: string, readonly status: 400 | 413 = 400) {
     super(message);
   }
 }
@@ -30,7 +30,7 @@ export function toErrorResponse(error: unknown): Response {
   if (error instanceof TooManyRequestsError) {
     return json(429, { error: { code: error.code, message: error.message } }, { "retry-after": String(error.retryAfterSeconds) });
   }
-  if (error instanceof BadRequestError) return json(400, { error: { code: error.code, message: error.message } });
+  if (error instanceof BadRequestError) return json(error.status, { error: { code: error.code, message: error.message } });
   if (error instanceof NotFoundError) return json(404, { error: { code: "NOT_FOUND", message: error.message } });
   if (error instanceof ConflictError) {
     return json(409, { error: { code: error.code, message: error.message, ...(error.fields.length ? { fields: error.fields } : {}) } });

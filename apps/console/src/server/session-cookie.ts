@@ -14,7 +14,11 @@ export function readSessionCookie(headers: Headers): string | null {
   if (!header) return null;
   for (const part of header.split(";")) {
     const at = part.indexOf("=");
-    if (at > 0 && part.slice(0, at).trim() === SESSION_COOKIE) return decodeURIComponent(part.slice(at + 1).trim()) || null;
+    if (at > 0 && part.slice(0, at).trim() === SESSION_COOKIE) {
+      // Bulwark's own cookie is base64url; anything else (bad percent-encoding, NUL) is no session, not an error.
+      const value = part.slice(at + 1).trim();
+      return /^[A-Za-z0-9_-]{1,100}$/.test(value) ? value : null;
+    }
   }
   return null;
 }
