@@ -1,3 +1,4 @@
+import { SECRET_FIELD_NAME } from "@bulwark/config/secret-marker";
 import type { Db } from "./client";
 import type { Prisma } from "./generated/prisma/client";
 
@@ -56,16 +57,24 @@ export function diffValues(before: unknown, after: unknown, path = ""): DiffEntr
 
 const SECRET_KEY = /^(secret|password|passwordHash)$/i;
 
+/**
+ * Whatever is under a secret key, and text under any key the config names a secret by (SECRET_FIELD_NAME:
+ * `clientSecret`, `privateKey`...), so a secret the config gains later is kept out of the log by construction.
+ */
+const isSecret = (key: string, value: unknown) => SECRET_KEY.test(key) || (typeof value === "string" && SECRET_FIELD_NAME.test(key));
+
 /** A copy with every value under a secret-looking key (a route's JWT secret) replaced: the log says it changed, never what it is. */
 export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (!isPlain(value)) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && v !== null && v !== undefined ? "[redacted]" : redactSecrets(v)]));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isSecret(k, v) && v !== null && v !== undefined ? "[redacted]" : redactSecrets(v)]));
 }
 
 function redactEntry(entry: DiffEntry): DiffEntry {
   const leaf = entry.path.slice(entry.path.lastIndexOf(".") + 1);
-  if (SECRET_KEY.test(leaf)) return { path: entry.path, before: entry.before === null ? null : "[redacted]", after: entry.after === null ? null : "[redacted]" };
+  if (isSecret(leaf, entry.before) || isSecret(leaf, entry.after)) {
+    return { path: entry.path, before: entry.before === null ? null : "[redacted]", after: entry.after === null ? null : "[redacted]" };
+  }
   return { path: entry.path, before: redactSecrets(entry.before), after: redactSecrets(entry.after) };
 }
 

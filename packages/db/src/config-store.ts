@@ -11,6 +11,7 @@ import {
 import { diffConfig, type ConfigChange } from "@bulwark/config/diff";
 import { formatIssues, type FieldError } from "@bulwark/config/errors";
 import { hashConfig } from "@bulwark/config/hash";
+import { redactConfig, redactEntity, restoreEntitySecrets, restoreSecrets, type Redacted } from "@bulwark/config/secrets";
 import { recordAudit, type AuditContext } from "./audit-store";
 import type { Db } from "./client";
 import { ConflictError, NotFoundError, ValidationError } from "./errors";
@@ -36,6 +37,12 @@ export interface VersionWithConfig extends PublishedVersion {
   config: unknown;
 }
 
+/*
+ * Stored secrets are write-only. Every reader here that the console uses answers with secrets redacted
+ * (`{ set, fingerprint }`), and every writer takes that marker back as "keep the stored value", matched to the
+ * entity it replaces. Only getLatestVersion, which the workers load, hands out the real values.
+ */
+
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 async function readDraft(tx: Tx | Db): Promise<GatewayConfig> {
@@ -47,9 +54,9 @@ async function readDraft(tx: Tx | Db): Promise<GatewayConfig> {
   };
 }
 
-/** The editable config as it stands now (not yet published). */
-export function getDraftConfig(db: Db): Promise<GatewayConfig> {
-  return readDraft(db);
+/** The editable config as it stands now (not yet published), secrets redacted: what an export carries. */
+export async function getDraftConfig(db: Db): Promise<Redacted<GatewayConfig>> {
+  return redactConfig(await readDraft(db));
 }
 
 /**
@@ -78,10 +85,24 @@ async function withConfigLock<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T>
   }, CONFIG_TX);
 }
 
-export function parseEntity<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } }, input: unknown): T {
+type EntitySchema<T> = { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } };
+
+export function parseEntity<T>(schema: EntitySchema<T>, input: unknown): T {
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw new ValidationError(formatIssues(parsed.error));
   return parsed.data;
+}
+
+/**
+ * An incoming entity, with each redacted secret it carries replaced by the stored value of the entity it
+ * replaces (`before`, null when new), then parsed. A marker with nothing stored behind it is a 422 at its field.
+ */
+function parseWithSecrets<T>(kind: Kind, schema: EntitySchema<T>, input: unknown, before: unknown): T {
+  const restored = restoreEntitySecrets(kind, input, before);
+  const parsed = schema.safeParse(restored.value);
+  const errors = [...restored.errors, ...(parsed.success ? [] : formatIssues(parsed.error).filter((f) => !restored.errors.some((r) => r.path === f.path)))];
+  if (errors.length) throw new ValidationError(errors);
+  return (parsed as { data: T }).data;
 }
 
 const table = (tx: Tx, kind: Kind) => (kind === "services" ? tx.service : kind === "routes" ? tx.route : tx.consumer) as unknown as {
@@ -98,16 +119,25 @@ export type AuditNote = AuditContext & { action?: string };
 /**
  * Creates (no previousName) or replaces one entity of the draft. With `audit`, the change's one audit entry is
  * written in the same transaction, so a change is never without its entry and an entry never without its change.
+ * `input` may be a function of the stored entity it replaces (to restore redacted secrets from it, under the
+ * lock). Answers with the saved entity's secrets redacted.
  */
-export async function saveEntity<T extends { name: string }>(db: Db, kind: Kind, entity: T, previousName?: string, audit?: AuditNote): Promise<T> {
+export async function saveEntity<T extends { name: string }>(
+  db: Db,
+  kind: Kind,
+  input: T | ((before: T | null) => T),
+  previousName?: string,
+  audit?: AuditNote,
+): Promise<Redacted<T>> {
   return withConfigLock(db, async (tx) => {
     const draft = await readDraft(tx);
     const list = draft[kind] as unknown as T[];
     let before: T | null = null;
+    const at = previousName === undefined ? -1 : list.findIndex((e) => e.name === previousName);
+    if (previousName !== undefined && at < 0) throw new NotFoundError(`${label(kind)} ${previousName} does not exist`);
+    if (at >= 0) before = list[at];
+    const entity = typeof input === "function" ? (input as (before: T | null) => T)(before) : input;
     if (previousName !== undefined) {
-      const at = list.findIndex((e) => e.name === previousName);
-      if (at < 0) throw new NotFoundError(`${label(kind)} ${previousName} does not exist`);
-      before = list[at];
       if (entity.name !== previousName && list.some((e) => e.name === entity.name)) {
         throw new ValidationError([{ path: "name", message: `a ${label(kind)} named ${entity.name} already exists` }]);
       }
@@ -129,7 +159,7 @@ export async function saveEntity<T extends { name: string }>(db: Db, kind: Kind,
       const action = audit.action ?? `${label(kind)}.${previousName === undefined ? "create" : "update"}`;
       await recordAudit(tx, audit, { action, targetType: label(kind), target: previousName ?? entity.name, before, after: entity });
     }
-    return entity;
+    return redactEntity(kind, entity);
   });
 }
 
@@ -149,52 +179,57 @@ export async function deleteEntity(db: Db, kind: Kind, name: string, audit?: Aud
   });
 }
 
-export async function listServices(db: Db): Promise<Service[]> {
-  return (await readDraft(db)).services;
+export async function listServices(db: Db): Promise<Redacted<Service>[]> {
+  return (await readDraft(db)).services.map((s) => redactEntity("services", s));
 }
-export async function getService(db: Db, name: string): Promise<Service> {
+export async function getService(db: Db, name: string): Promise<Redacted<Service>> {
   const row = await db.service.findUnique({ where: { name } });
   if (!row) throw new NotFoundError(`service ${name} does not exist`);
-  return row.spec as unknown as Service;
+  return redactEntity("services", row.spec as unknown as Service);
 }
-export async function createService(db: Db, input: unknown, audit?: AuditNote): Promise<Service> {
-  return saveEntity(db, "services", parseEntity(ServiceSchema, input), undefined, audit);
+export async function createService(db: Db, input: unknown, audit?: AuditNote): Promise<Redacted<Service>> {
+  return saveEntity(db, "services", (before: Service | null) => parseWithSecrets("services", ServiceSchema, input, before), undefined, audit);
 }
-export async function updateService(db: Db, name: string, input: unknown, audit?: AuditNote): Promise<Service> {
-  return saveEntity(db, "services", parseEntity(ServiceSchema, input), name, audit);
+export async function updateService(db: Db, name: string, input: unknown, audit?: AuditNote): Promise<Redacted<Service>> {
+  return saveEntity(db, "services", (before: Service | null) => parseWithSecrets("services", ServiceSchema, input, before), name, audit);
 }
 export async function deleteService(db: Db, name: string, audit?: AuditNote): Promise<void> {
   return deleteEntity(db, "services", name, audit);
 }
 
-export async function listRoutes(db: Db): Promise<Route[]> {
-  return (await readDraft(db)).routes;
+export async function listRoutes(db: Db): Promise<Redacted<Route>[]> {
+  return (await readDraft(db)).routes.map((r) => redactEntity("routes", r));
 }
-export async function getRoute(db: Db, name: string): Promise<Route> {
+export async function getRoute(db: Db, name: string): Promise<Redacted<Route>> {
   const row = await db.route.findUnique({ where: { name } });
   if (!row) throw new NotFoundError(`route ${name} does not exist`);
-  return row.spec as unknown as Route;
+  return redactEntity("routes", row.spec as unknown as Route);
 }
-export async function createRoute(db: Db, input: unknown, audit?: AuditNote): Promise<Route> {
-  return saveEntity(db, "routes", parseEntity(RouteSchema, input), undefined, audit);
+/** A redacted secret in `input` (`{ "set": true }`) has nothing to keep on a new route: a 422 at its field. */
+export async function createRoute(db: Db, input: unknown, audit?: AuditNote): Promise<Redacted<Route>> {
+  return saveEntity(db, "routes", (before: Route | null) => parseWithSecrets("routes", RouteSchema, input, before), undefined, audit);
 }
-export async function updateRoute(db: Db, name: string, input: unknown, audit?: AuditNote): Promise<Route> {
-  return saveEntity(db, "routes", parseEntity(RouteSchema, input), name, audit);
+/** A redacted secret in `input` keeps the stored one of route `name`, even when `input` renames it. */
+export async function updateRoute(db: Db, name: string, input: unknown, audit?: AuditNote): Promise<Redacted<Route>> {
+  return saveEntity(db, "routes", (before: Route | null) => parseWithSecrets("routes", RouteSchema, input, before), name, audit);
 }
 export async function deleteRoute(db: Db, name: string, audit?: AuditNote): Promise<void> {
   return deleteEntity(db, "routes", name, audit);
 }
 
 /**
- * Replaces the whole draft at once (GitOps, demo seeding). Validated as one config; nothing is saved if any
- * part is invalid.
+ * Replaces the whole draft at once (GitOps import, demo seeding). Validated as one config; nothing is saved if
+ * any part is invalid. A redacted secret (as an export carries it) keeps the stored value of the entity of the
+ * same name; answers with secrets redacted.
  */
-export async function replaceDraft(db: Db, input: unknown, audit?: AuditContext): Promise<GatewayConfig> {
-  const parsed = GatewayConfigSchema.safeParse(input);
-  if (!parsed.success) throw new ValidationError(formatIssues(parsed.error));
-  const config = parsed.data;
+export async function replaceDraft(db: Db, input: unknown, audit?: AuditContext): Promise<Redacted<GatewayConfig>> {
   return withConfigLock(db, async (tx) => {
-    const before = audit ? await readDraft(tx) : null;
+    const before = await readDraft(tx);
+    const restored = restoreSecrets(input, before);
+    const parsed = GatewayConfigSchema.safeParse(restored.value);
+    const errors = [...restored.errors, ...(parsed.success ? [] : formatIssues(parsed.error).filter((f) => !restored.errors.some((r) => r.path === f.path)))];
+    if (errors.length) throw new ValidationError(errors);
+    const config = (parsed as { data: GatewayConfig }).data;
     await tx.route.deleteMany();
     await tx.service.deleteMany();
     await tx.consumer.deleteMany();
@@ -204,8 +239,8 @@ export async function replaceDraft(db: Db, input: unknown, audit?: AuditContext)
       await tx.service.createMany({ data: config.services.map((s) => ({ name: s.name, spec: s as unknown as Prisma.InputJsonValue })) });
     if (config.routes.length)
       await tx.route.createMany({ data: config.routes.map((r) => ({ name: r.name, spec: r as unknown as Prisma.InputJsonValue })) });
-    if (audit) await recordAudit(tx, audit, { action: "config.replace", targetType: "draft", target: "draft", diff: [{ path: "", before: summaryOf(before!), after: summaryOf(config) }] });
-    return config;
+    if (audit) await recordAudit(tx, audit, { action: "config.replace", targetType: "draft", target: "draft", diff: [{ path: "", before: summaryOf(before), after: summaryOf(config) }] });
+    return redactConfig(config);
   });
 }
 
@@ -287,13 +322,17 @@ export async function listVersions(db: Db, limit = 50): Promise<PublishedVersion
   return rows.map(toPublished);
 }
 
+/** A published version as the console shows and exports it: its config with secrets redacted. */
 export async function getVersion(db: Db, version: number): Promise<VersionWithConfig> {
   const row = await db.configVersion.findUnique({ where: { version } });
   if (!row) throw new NotFoundError(`version ${version} does not exist`);
-  return { ...toPublished(row), config: row.config };
+  return { ...toPublished(row), config: redactConfig(row.config) };
 }
 
-/** The newest version with its raw config document (workers parse it themselves), or null before any publish. */
+/**
+ * The newest version with its raw config document, real secrets included: for the workers (which parse it
+ * themselves), never for an answer of the console.
+ */
 export async function getLatestVersion(db: Db): Promise<VersionWithConfig | null> {
   const row = await db.configVersion.findFirst({ orderBy: { version: "desc" } });
   return row ? { ...toPublished(row), config: row.config } : null;

@@ -18,4 +18,16 @@ describe("audit diffs", () => {
     expect(rotated).toEqual([{ path: "auth.jwt.secret", before: "[redacted]", after: "[redacted]" }]);
     expect(JSON.stringify(auditDiff({ before: null, after: route }))).not.toContain("0123456789");
   });
+
+  it("keep out any text named like a secret, such as a client key or a private key the config may gain", () => {
+    const upstream = { name: "u", tls: { privateKey: "-----BEGIN PRIVATE KEY-----abc", clientSecret: "cs-1234567890" }, apiKey: { header: "x-api-key" } };
+    const text = JSON.stringify(auditDiff({ before: null, after: upstream }));
+    expect(text).not.toContain("BEGIN PRIVATE KEY");
+    expect(text).not.toContain("cs-1234567890");
+    // An object under a key-like name is walked, not hidden: the API key's header stays readable.
+    expect(text).toContain("x-api-key");
+    expect(auditDiff({ before: upstream, after: { ...upstream, tls: { ...upstream.tls, privateKey: "-----BEGIN PRIVATE KEY-----xyz" } } })).toEqual([
+      { path: "tls.privateKey", before: "[redacted]", after: "[redacted]" },
+    ]);
+  });
 });
