@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { formatIssues } from "@bulwark/config/errors";
-import { ConsumerSchema, RouteSchema, type Route } from "@bulwark/config/schema";
+import { ConsumerSchema, RouteSchema } from "@bulwark/config/schema";
+import { redactEntity, restoreEntitySecrets } from "@bulwark/config/secrets";
+import type { Route } from "@/lib/api";
 import { blankConsumer, consumerErrorPaths, fromConsumer, toConsumerBody } from "@/app/consumers/consumer-draft";
 import { blankRoute, fromRoute, routeErrorPaths, toRouteBody, type RouteDraft } from "@/app/routes/route-draft";
 import { routeBadges } from "@/app/routes/route-policy-badges";
@@ -45,7 +47,23 @@ describe("route access drafts", () => {
       ipAllow: ["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"],
       ipDeny: ["10.6.6.0/24"],
     });
-    expect(RouteSchema.parse(toRouteBody(fromRoute(saved)))).toEqual(saved);
+    expect(RouteSchema.parse(toRouteBody(fromRoute(redactEntity("routes", saved))))).toEqual(saved);
+  });
+
+  it("never holds a stored HS256 secret: it shows it as set, sends the marker back to keep it, and a typed one to replace it", () => {
+    const stored = RouteSchema.parse(toRouteBody(withAccess({ jwt: true, algorithm: "HS256", secret: SECRET })));
+    const loaded = fromRoute(redactEntity("routes", stored));
+    expect(JSON.stringify(loaded)).not.toContain(SECRET);
+    expect(loaded.access).toMatchObject({ secret: "", storedSecret: { set: true, fingerprint: expect.stringMatching(/^sha256:/) }, replacingSecret: false });
+    const kept = toRouteBody(loaded);
+    expect(JSON.stringify(kept)).not.toContain(SECRET);
+    // What the server does with it: the stored value comes back, so the saved route is unchanged.
+    expect(RouteSchema.parse(restoreEntitySecrets("routes", kept, stored).value)).toEqual(stored);
+    const replaced = toRouteBody({ ...loaded, access: { ...loaded.access, replacingSecret: true, secret: "n".repeat(40) } });
+    expect(replaced.auth?.jwt?.secret).toBe("n".repeat(40));
+    // Replace chosen but nothing typed keeps it too; switching to RS256 drops it.
+    expect(toRouteBody({ ...loaded, access: { ...loaded.access, replacingSecret: true } }).auth?.jwt?.secret).toEqual(loaded.access.storedSecret);
+    expect(toRouteBody({ ...loaded, access: { ...loaded.access, algorithm: "RS256" } }).auth?.jwt?.secret).toBeNull();
   });
 
   it("fills blank credential fields with the schema's defaults: x-api-key, 30 s of skew, the sub claim", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatIssues } from "@bulwark/config/errors";
-import { RouteSchema, ServiceSchema, type Route } from "@bulwark/config/schema";
+import { RouteSchema, ServiceSchema } from "@bulwark/config/schema";
+import { redactEntity } from "@bulwark/config/secrets";
 import { ApiError } from "@/lib/api";
 import { blankRoute, fromRoute, routeErrorPaths, toRouteBody, type RouteDraft } from "@/app/routes/route-draft";
 import { routeBadges } from "@/app/routes/route-policy-badges";
@@ -44,7 +45,7 @@ describe("route form drafts", () => {
       split: { service: "catalog-v2", percent: 10, header: { name: "x-canary", value: "1" } },
       faults: { abort: { percent: 5, status: 503 }, delay: null },
     });
-    expect(RouteSchema.parse(toRouteBody(fromRoute(saved)))).toEqual(saved);
+    expect(RouteSchema.parse(toRouteBody(fromRoute(redactEntity("routes", saved))))).toEqual(saved);
   });
 
   it("leaves blank numbers out so the schema's defaults apply, but never turns text into 'no body limit'", () => {
@@ -98,8 +99,8 @@ describe("route form drafts", () => {
   });
 
   it("summarises policies as table badges, fault injection first", () => {
-    const saved = RouteSchema.parse(toRouteBody({ ...everything(), rateLimit: { ...everything().rateLimit, by: "ip", header: "" } })) as Route;
-    expect(routeBadges(saved, true).map((b) => b.text)).toEqual([
+    const saved = RouteSchema.parse(toRouteBody({ ...everything(), rateLimit: { ...everything().rateLimit, by: "ip", header: "" } }));
+    expect(routeBadges(redactEntity("routes", saved), true).map((b) => b.text)).toEqual([
       "critical",
       "faults",
       "canary 10% → catalog-v2",
@@ -109,7 +110,7 @@ describe("route form drafts", () => {
       "retry ×2",
       "body ≤ 1 MiB",
     ]);
-    expect(routeBadges(RouteSchema.parse(toRouteBody(base())), false)).toEqual([]);
+    expect(routeBadges(redactEntity("routes", RouteSchema.parse(toRouteBody(base()))), false)).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { FieldError } from "@bulwark/config/errors";
-import type { Consumer, Route, Service } from "@bulwark/config/schema";
+import type { Consumer, Route as StoredRoute, Service } from "@bulwark/config/schema";
+import type { Redacted } from "@bulwark/config/secret-marker";
 import type { ConfigChange } from "@bulwark/config/diff";
 import type { WorkerState } from "@bulwark/db/workers";
 
@@ -16,7 +17,9 @@ export function toJson<T>(value: T): Jsonify<T> {
   return JSON.parse(JSON.stringify(value)) as Jsonify<T>;
 }
 
-export type { Consumer, Route, Service, ConfigChange, FieldError };
+export type { Consumer, Service, ConfigChange, FieldError };
+/** A route as the API answers it: its secrets are markers (set, fingerprint), never values. */
+export type Route = Redacted<StoredRoute>;
 
 export interface VersionSummary {
   version: number;

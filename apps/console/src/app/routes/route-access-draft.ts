@@ -1,4 +1,6 @@
-import { JWT_ALGORITHMS, RouteAuthSchema, type Route } from "@bulwark/config/schema";
+import { JWT_ALGORITHMS, RouteAuthSchema } from "@bulwark/config/schema";
+import type { SecretMarker } from "@bulwark/config/secret-marker";
+import type { Route } from "@/lib/api";
 
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
@@ -8,8 +10,15 @@ export interface AccessDraft {
   apiKeyHeader: string;
   jwt: boolean;
   algorithm: JwtAlgorithm;
-  /** HS256 only; kept while RS256/ES256 is chosen so switching back does not lose it, but never sent then. */
+  /**
+   * HS256 only: a new secret as typed ("" keeps the stored one). Kept while RS256/ES256 is chosen so switching
+   * back does not lose it, but never sent then.
+   */
   secret: string;
+  /** The stored secret as the server shows it (set, with a fingerprint), never its value; null when none is stored. */
+  storedSecret: SecretMarker | null;
+  /** The operator chose to replace the stored secret: the input is shown. */
+  replacingSecret: boolean;
   /** RS256 and ES256 only; kept and withheld like the secret. */
   jwksUrl: string;
   issuer: string;
@@ -27,12 +36,16 @@ const DEFAULTS = RouteAuthSchema.parse({ apiKey: {}, jwt: { algorithm: "HS256", 
 export function accessDraft(r: Pick<Route, "auth" | "ipAllow" | "ipDeny"> | null): AccessDraft {
   const auth = r?.auth ?? null;
   const jwt = auth?.jwt ?? { ...DEFAULTS.jwt!, secret: null };
+  const storedSecret = typeof jwt.secret === "object" && jwt.secret !== null ? jwt.secret : null;
   return {
     apiKey: !!auth?.apiKey,
     apiKeyHeader: auth?.apiKey?.header ?? DEFAULTS.apiKey!.header,
     jwt: !!auth?.jwt,
     algorithm: jwt.algorithm,
-    secret: jwt.secret ?? "",
+    // A secret never comes back from the server: only whether one is set.
+    secret: typeof jwt.secret === "string" ? jwt.secret : "",
+    storedSecret,
+    replacingSecret: false,
     jwksUrl: jwt.jwksUrl ?? "",
     issuer: jwt.issuer ?? "",
     audience: jwt.audience ?? "",
@@ -55,8 +68,9 @@ export function toAccessBody(d: AccessDraft) {
   const jwt = d.jwt
     ? {
         algorithm: d.algorithm,
-        // Not trimmed: a secret is exactly what was typed. Empty is null, which HS256 refuses at `auth.jwt.secret`.
-        secret: hs && d.secret !== "" ? d.secret : null,
+        // Not trimmed: a secret is exactly what was typed. Nothing typed sends the stored secret's marker back,
+        // which the server reads as "keep it"; with none stored that is null, refused at `auth.jwt.secret`.
+        secret: !hs ? null : d.secret !== "" ? d.secret : d.storedSecret,
         jwksUrl: hs ? null : orNull(d.jwksUrl),
         issuer: orNull(d.issuer),
         audience: orNull(d.audience),

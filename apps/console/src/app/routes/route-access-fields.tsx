@@ -105,17 +105,31 @@ function JwtFields({ draft, patch, errors }: Pick<PolicyProps, "draft" | "patch"
         </div>
         <div className="span-2">
           {a.algorithm === "HS256" ? (
-            <Field
-              testId="access-jwt-secret"
-              label="Shared secret"
-              path="auth.jwt.secret"
-              errors={errors}
-              type="password"
-              mono
-              value={a.secret}
-              hint="At least 32 characters: the token issuer signs with this same secret."
-              onChange={(secret) => set({ secret })}
-            />
+            a.storedSecret && !a.replacingSecret && !errors["auth.jwt.secret"] ? (
+              <StoredSecret fingerprint={a.storedSecret.fingerprint} onReplace={() => set({ replacingSecret: true, secret: "" })} />
+            ) : (
+              <Field
+                testId="access-jwt-secret"
+                label={
+                  <>
+                    Shared secret
+                    {a.storedSecret && (
+                      <button type="button" className="link-button secret-keep" data-testid="access-jwt-secret-keep" onClick={() => set({ replacingSecret: false, secret: "" })}>
+                        keep the stored one
+                      </button>
+                    )}
+                  </>
+                }
+                path="auth.jwt.secret"
+                errors={errors}
+                type="password"
+                mono
+                value={a.secret}
+                placeholder={a.storedSecret ? "a new secret (empty keeps the stored one)" : undefined}
+                hint="At least 32 characters: the token issuer signs with this same secret."
+                onChange={(secret) => set({ secret })}
+              />
+            )
           ) : (
             <Field
               testId="access-jwt-jwksUrl"
@@ -139,6 +153,26 @@ function JwtFields({ draft, patch, errors }: Pick<PolicyProps, "draft" | "patch"
         <Field testId="access-jwt-consumerClaim" label="Consumer claim" path="auth.jwt.consumerClaim" errors={errors} mono value={a.consumerClaim} placeholder="sub" hint="The claim that names the consumer." onChange={(consumerClaim) => set({ consumerClaim })} />
       </div>
     </>
+  );
+}
+
+/**
+ * A stored secret is never sent to the browser: the form says it is set (with a fingerprint to tell secrets
+ * apart) and offers to replace it; saving without replacing sends the marker back, which keeps it.
+ */
+function StoredSecret({ fingerprint, onReplace }: { fingerprint: string; onReplace: () => void }) {
+  return (
+    <div className="field">
+      <label htmlFor="access-jwt-secret-replace">Shared secret</label>
+      <p className="stored-secret" data-testid="access-jwt-secret-stored">
+        <span className="badge secret-set">set</span>
+        <code title="the first 12 hex digits of the secret's SHA-256">{fingerprint}</code>
+        <button type="button" id="access-jwt-secret-replace" className="btn small" data-testid="access-jwt-secret-replace" onClick={onReplace}>
+          Replace
+        </button>
+      </p>
+      <p className="field-hint">Stored, and never shown again. Saving without replacing it keeps it.</p>
+    </div>
   );
 }
 

@@ -11,9 +11,8 @@ import {
   type Priority,
   type RateLimit,
   type Retries,
-  type Route,
 } from "@bulwark/config/schema";
-import { ApiError } from "@/lib/api";
+import { ApiError, type Route } from "@/lib/api";
 import { accessDraft, accessErrorPaths, toAccessBody, type AccessDraft } from "./route-access-draft";
 
 /** How the route form holds a route while it is edited: number fields stay strings, the server judges them. */
