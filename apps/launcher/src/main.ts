@@ -15,6 +15,7 @@ const port = (name: string, fallback: number) => {
 const options = {
   dataDir: env.BULWARK_DATA_DIR ?? join(REPO_ROOT, ".data"),
   databaseUrl: env.DATABASE_URL || undefined,
+  databaseMigrationUrl: env.DATABASE_MIGRATION_URL || undefined,
   consolePort: port("CONSOLE_PORT", 3000),
   consoleHost: env.CONSOLE_HOST ?? "127.0.0.1",
   gatewayPort: port("GATEWAY_PORT", 8080),
@@ -35,7 +36,7 @@ try {
     `  Admin API      ${stack.consoleUrl}/api/v1`,
     `  Gateway        ${stack.gatewayUrl}`,
     `  Worker status  ${stack.adminUrl}/status`,
-    `  Database       ${stack.embeddedDatabase ? `embedded PostgreSQL, data in ${join(options.dataDir, "postgres")}` : "DATABASE_URL"}`,
+    `  Database       ${stack.embeddedDatabase ? `embedded PostgreSQL, data in ${join(options.dataDir, "postgres")}, passwords in ${join(options.dataDir, "secrets")}` : "DATABASE_URL"}`,
   ];
   if (stack.firstAdmin) {
     lines.push(

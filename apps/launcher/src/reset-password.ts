@@ -11,7 +11,7 @@ const email = process.argv[2] ?? "admin@bulwark.local";
 const env = process.env;
 let database: Awaited<ReturnType<typeof resolveDatabase>>;
 try {
-  database = await resolveDatabase({ dataDir: env.BULWARK_DATA_DIR ?? join(REPO_ROOT, ".data"), databaseUrl: env.DATABASE_URL || undefined });
+  database = await resolveDatabase({ dataDir: env.BULWARK_DATA_DIR ?? join(REPO_ROOT, ".data"), databaseUrl: env.DATABASE_URL || undefined, migrationUrl: env.DATABASE_MIGRATION_URL || undefined });
 } catch (error) {
   console.error(`Could not open the database (${(error as Error).message}). If Bulwark is running on its embedded PostgreSQL, stop it first.`);
   process.exit(1);

@@ -15,8 +15,10 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..
 export interface StackOptions {
   /** Holds the embedded PostgreSQL, the gateway's last-known-good file and the logs. */
   dataDir: string;
-  /** An external PostgreSQL; without it an embedded one is started in dataDir. */
+  /** An external PostgreSQL, as the runtime role; without it an embedded one is started in dataDir. */
   databaseUrl?: string;
+  /** The same external database as the owner of Bulwark's tables, for the migrations only. */
+  databaseMigrationUrl?: string;
   consolePort: number;
   consoleHost?: string;
   gatewayPort: number;
@@ -57,9 +59,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     for (const part of started.reverse()) await part.stop().catch(() => {});
   };
   try {
-    step(options.databaseUrl ? "Migrating the database at DATABASE_URL" : "Starting embedded PostgreSQL");
-    const database = await resolveDatabase({ dataDir, databaseUrl: options.databaseUrl });
+    step(
+      options.databaseUrl
+        ? `Migrating the database at ${options.databaseMigrationUrl ? "DATABASE_MIGRATION_URL" : "DATABASE_URL"}`
+        : "Starting embedded PostgreSQL",
+    );
+    const database = await resolveDatabase({ dataDir, databaseUrl: options.databaseUrl, migrationUrl: options.databaseMigrationUrl });
     started.push(database);
+    for (const warning of database.warnings) step(`Warning: ${warning}`);
 
     // No default credentials: a database without users gets an admin with a random password, told once.
     const accessDb = createDb(database.url, { max: 1 });
@@ -79,7 +86,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       }
     }
 
+    // Children get the runtime role's URL only: the owner's connection stays with the launcher.
     const nodeEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: database.url, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
+    delete nodeEnv.DATABASE_MIGRATION_URL;
     step("Starting the gateway workers");
     const gateway = spawnService({
       name: "gateway",

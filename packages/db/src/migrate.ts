@@ -3,24 +3,40 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { grantRuntimeAccess } from "./runtime-role";
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../prisma/migrations");
 const LOCK_KEY = 720_451_001;
 
 export interface MigrateResult {
   applied: string[];
+  /** The role the migrations ran as (the tables' owner). */
+  owner: string;
+}
+
+export interface MigrateOptions {
+  dir?: string;
+  /**
+   * The role the console and workers connect as. After the migrations, under the same lock, it is given exactly
+   * the runtime grants on every table there now (see grantRuntimeAccess), so a table a new migration adds is
+   * covered the first time it exists. Without it (one role for everything) no grants are touched.
+   */
+  runtimeRole?: string;
 }
 
 /**
  * Applies prisma/migrations/<name>/migration.sql in order, each in its own transaction, under an advisory
  * lock so concurrent starters do not race. Records them in Prisma's own _prisma_migrations table and refuses
- * to run when an applied migration's file was edited afterwards.
+ * to run when an applied migration's file was edited afterwards. Then (re)grants the runtime role, if any.
  */
-export async function migrate(url: string, dir = MIGRATIONS_DIR): Promise<MigrateResult> {
+export async function migrate(url: string, options: MigrateOptions = {}): Promise<MigrateResult> {
+  const dir = options.dir ?? MIGRATIONS_DIR;
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const applied: string[] = [];
+  let owner = "";
   try {
+    owner = (await client.query<{ u: string }>("SELECT current_user AS u")).rows[0].u;
     await client.query("SELECT pg_advisory_lock($1)", [LOCK_KEY]);
     await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
       "id" VARCHAR(36) PRIMARY KEY NOT NULL,
@@ -64,9 +80,19 @@ export async function migrate(url: string, dir = MIGRATIONS_DIR): Promise<Migrat
         throw new Error(`migration ${name} failed: ${(error as Error).message}`);
       }
     }
+    if (options.runtimeRole && options.runtimeRole !== owner) {
+      await client.query("BEGIN");
+      try {
+        await grantRuntimeAccess(client, options.runtimeRole);
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK");
+        throw new Error(`granting the runtime role ${options.runtimeRole} failed: ${(error as Error).message}`);
+      }
+    }
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => {});
     await client.end();
   }
-  return { applied };
+  return { applied, owner };
 }

@@ -2,12 +2,28 @@ import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./embedded-postgres";
 import { migrate } from "./migrate";
+import { checkRuntimeRole } from "./runtime-role";
 
 export interface ResolvedDatabase {
+  /** What the console and the workers connect with: the runtime role, or DATABASE_URL's one role. */
   url: string;
+  /** What the migrations ran with (the tables' owner); the same as url when one role does everything. */
+  migrationUrl: string;
   /** Present when Bulwark started its own PostgreSQL. */
   embedded: EmbeddedPostgresHandle | null;
+  /** Why the runtime connection has more rights than it needs (one external role that is, say, a superuser). */
+  warnings: string[];
   stop(): Promise<void>;
+}
+
+export interface ResolveDatabaseOptions {
+  dataDir: string;
+  /** An external PostgreSQL, connected to as the runtime role (DATABASE_URL). */
+  databaseUrl?: string;
+  /** The same database as the owner of Bulwark's tables, for the migrations (DATABASE_MIGRATION_URL). */
+  migrationUrl?: string;
+  port?: number;
+  onLog?: (l: string) => void;
 }
 
 /** Finds a TCP port that is free on 127.0.0.1 right now. */
@@ -33,17 +49,48 @@ export function isPortFree(port: number): Promise<boolean> {
 }
 
 /**
- * DATABASE_URL when given; otherwise an embedded PostgreSQL kept in `<dataDir>/postgres`. Either way the
- * migrations are applied before this returns.
+ * DATABASE_URL when given; otherwise an embedded PostgreSQL kept in `<dataDir>/postgres` (passwords in
+ * `<dataDir>/secrets`). Either way the migrations are applied, by the owner role, before this returns, and the
+ * runtime role is granted what the application needs on every table.
+ *
+ * External, with DATABASE_MIGRATION_URL too: migrates with that one and grants DATABASE_URL's role; refuses to
+ * start when that role could do more than read and write rows (a superuser, a table owner...), since the two
+ * URLs are asked for exactly to rule that out. With DATABASE_URL alone, one role migrates and runs, as before;
+ * what it could do beyond that comes back as warnings.
  */
-export async function resolveDatabase(options: { dataDir: string; databaseUrl?: string; port?: number; onLog?: (l: string) => void }): Promise<ResolvedDatabase> {
+export async function resolveDatabase(options: ResolveDatabaseOptions): Promise<ResolvedDatabase> {
+  if (options.migrationUrl && !options.databaseUrl) {
+    throw new Error("DATABASE_MIGRATION_URL is set without DATABASE_URL: set DATABASE_URL to the runtime role's connection too");
+  }
   if (options.databaseUrl) {
-    await migrate(options.databaseUrl);
-    return { url: options.databaseUrl, embedded: null, stop: async () => {} };
+    const url = options.databaseUrl;
+    const runtime = await checkRuntimeRole(url);
+    if (!options.migrationUrl) {
+      await migrate(url);
+      const warnings = runtime.problems.length
+        ? [`DATABASE_URL's role ${runtime.role} ${runtime.problems.join("; ")}: give the application a least-privilege role (see README, Database)`]
+        : [];
+      return { url, migrationUrl: url, embedded: null, warnings, stop: async () => {} };
+    }
+    const { owner } = await migrate(options.migrationUrl, { runtimeRole: runtime.role });
+    if (owner === runtime.role) {
+      return { url, migrationUrl: options.migrationUrl, embedded: null, warnings: [`DATABASE_URL and DATABASE_MIGRATION_URL are the same role (${owner}): the application runs as the tables' owner`], stop: async () => {} };
+    }
+    // Checked after the grants: a role that owned tables was refused by them, anything else shows here.
+    const after = await checkRuntimeRole(url);
+    if (after.problems.length) {
+      throw new Error(`DATABASE_URL's role ${after.role} ${after.problems.join("; ")}: with DATABASE_MIGRATION_URL set it must be a least-privilege role (see README, Database)`);
+    }
+    return { url, migrationUrl: options.migrationUrl, embedded: null, warnings: [], stop: async () => {} };
   }
   const preferred = options.port ?? 54329;
   const port = (await isPortFree(preferred)) ? preferred : await getFreePort();
-  const embedded = await startEmbeddedPostgres({ dataDir: resolve(options.dataDir, "postgres"), port, onLog: options.onLog });
-  await migrate(embedded.url);
-  return { url: embedded.url, embedded, stop: () => embedded.stop() };
+  const embedded = await startEmbeddedPostgres({ dataDir: resolve(options.dataDir, "postgres"), secretsDir: resolve(options.dataDir, "secrets"), port, onLog: options.onLog });
+  try {
+    await migrate(embedded.superuserUrl, { runtimeRole: embedded.appRole });
+  } catch (error) {
+    await embedded.stop().catch(() => {});
+    throw error;
+  }
+  return { url: embedded.appUrl, migrationUrl: embedded.superuserUrl, embedded, warnings: [], stop: () => embedded.stop() };
 }

@@ -61,17 +61,23 @@ describe("schema.prisma and the SQL migrations", () => {
     expect(await db.session.count()).toBe(0);
   });
 
-  it("refuses to edit or delete audit entries, even with raw SQL", async () => {
-    await db.auditEntry.create({ data: { actorType: "system", actorName: "bulwark", action: "x", targetType: "t", target: "t", diff: [] } });
-    await expect(db.auditEntry.updateMany({ data: { action: "y" } })).rejects.toThrow(/append-only/);
-    await expect(db.auditEntry.deleteMany()).rejects.toThrow(/append-only/);
-    await expect(db.$executeRawUnsafe("TRUNCATE audit_log")).rejects.toThrow(/append-only/);
-    expect(await db.auditEntry.count({ where: { action: "x" } })).toBe(1);
+  // The runtime role may not even try (least-privilege.test.ts); the trigger holds against the tables' owner too.
+  it("refuses to edit or delete audit entries, even with raw SQL as the tables' owner", async () => {
+    const owner = createDb(database.migrationUrl, { max: 1 });
+    try {
+      await owner.auditEntry.create({ data: { actorType: "system", actorName: "bulwark", action: "x", targetType: "t", target: "t", diff: [] } });
+      await expect(owner.auditEntry.updateMany({ data: { action: "y" } })).rejects.toThrow(/append-only/);
+      await expect(owner.auditEntry.deleteMany()).rejects.toThrow(/append-only/);
+      await expect(owner.$executeRawUnsafe("TRUNCATE audit_log")).rejects.toThrow(/append-only/);
+      expect(await owner.auditEntry.count({ where: { action: "x" } })).toBe(1);
+    } finally {
+      await owner.$disconnect();
+    }
   });
 
   it("records every migration in Prisma's table and is a no-op the second time", async () => {
-    expect((await migrate(database.url)).applied).toEqual([]);
-    const client = new pg.Client({ connectionString: database.url });
+    expect((await migrate(database.migrationUrl, { runtimeRole: database.runtimeRole ?? undefined })).applied).toEqual([]);
+    const client = new pg.Client({ connectionString: database.migrationUrl });
     await client.connect();
     const rows = await client.query(`SELECT migration_name FROM _prisma_migrations ORDER BY migration_name`);
     await client.end();
