@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { grantRuntimeAccess } from "./runtime-role";
+import { grantRuntimeAccess, refuseOwnedTables } from "./runtime-role";
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../prisma/migrations");
 const LOCK_KEY = 720_451_001;
@@ -38,6 +38,8 @@ export async function migrate(url: string, options: MigrateOptions = {}): Promis
   try {
     owner = (await client.query<{ u: string }>("SELECT current_user AS u")).rows[0].u;
     await client.query("SELECT pg_advisory_lock($1)", [LOCK_KEY]);
+    // Before touching anything: a runtime role that owns the tables would make the grants meaningless.
+    if (options.runtimeRole && options.runtimeRole !== owner) await refuseOwnedTables(client, options.runtimeRole);
     await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
       "id" VARCHAR(36) PRIMARY KEY NOT NULL,
       "checksum" VARCHAR(64) NOT NULL,

@@ -64,23 +64,24 @@ export async function resolveDatabase(options: ResolveDatabaseOptions): Promise<
   }
   if (options.databaseUrl) {
     const url = options.databaseUrl;
-    const runtime = await checkRuntimeRole(url);
     if (!options.migrationUrl) {
       await migrate(url);
-      const warnings = runtime.problems.length
-        ? [`DATABASE_URL's role ${runtime.role} ${runtime.problems.join("; ")}: give the application a least-privilege role (see README, Database)`]
+      const single = await checkRuntimeRole(url);
+      const warnings = single.problems.length
+        ? [`DATABASE_URL's role ${single.role} ${single.problems.join("; ")}. Set DATABASE_MIGRATION_URL to the owner and DATABASE_URL to a least-privilege role (see README, Database)`]
         : [];
       return { url, migrationUrl: url, embedded: null, warnings, stop: async () => {} };
     }
+    // Refused before migrating, so a misconfigured start changes nothing.
+    const runtime = await checkRuntimeRole(url);
+    if (runtime.problems.length) throw leastPrivilegeError(runtime.role, runtime.problems);
     const { owner } = await migrate(options.migrationUrl, { runtimeRole: runtime.role });
     if (owner === runtime.role) {
       return { url, migrationUrl: options.migrationUrl, embedded: null, warnings: [`DATABASE_URL and DATABASE_MIGRATION_URL are the same role (${owner}): the application runs as the tables' owner`], stop: async () => {} };
     }
-    // Checked after the grants: a role that owned tables was refused by them, anything else shows here.
     const after = await checkRuntimeRole(url);
-    if (after.problems.length) {
-      throw new Error(`DATABASE_URL's role ${after.role} ${after.problems.join("; ")}: with DATABASE_MIGRATION_URL set it must be a least-privilege role (see README, Database)`);
-    }
+    const problems = [...after.problems, ...(after.canCreateInSchema ? ["can still create objects in the schema (the migration role does not own it)"] : [])];
+    if (problems.length) throw leastPrivilegeError(after.role, problems);
     return { url, migrationUrl: options.migrationUrl, embedded: null, warnings: [], stop: async () => {} };
   }
   const preferred = options.port ?? 54329;
@@ -93,4 +94,8 @@ export async function resolveDatabase(options: ResolveDatabaseOptions): Promise<
     throw error;
   }
   return { url: embedded.appUrl, migrationUrl: embedded.superuserUrl, embedded, warnings: [], stop: () => embedded.stop() };
+}
+
+function leastPrivilegeError(role: string, problems: string[]) {
+  return new Error(`DATABASE_URL's role ${role} ${problems.join("; ")}: with DATABASE_MIGRATION_URL set it must be a least-privilege role (see README, Database)`);
 }

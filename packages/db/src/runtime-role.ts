@@ -44,24 +44,32 @@ export async function ensureRuntimeRole(client: pg.ClientBase, role: string, pas
 }
 
 /**
- * Gives `role` exactly what the application needs in the current schema, replacing whatever it had: SELECT,
- * INSERT, UPDATE and DELETE on every table (so a table added by any migration is covered), only SELECT and
- * INSERT on append-only ones, nothing on the migrator's table, USAGE on sequences, and no CREATE in the schema.
- * Runs as the tables' owner after the migrations, inside the caller's transaction. Refuses when `role` owns any
- * of the tables: an owner can drop the audit log's trigger whatever it is granted.
+ * Refuses when `role` owns anything in the current schema: an owner can alter its tables and drop the audit log's
+ * trigger whatever it is granted. That is the case of a runtime role that once ran the migrations itself.
  */
-export async function grantRuntimeAccess(client: pg.ClientBase, role: string): Promise<void> {
+export async function refuseOwnedTables(client: pg.ClientBase, role: string): Promise<void> {
   const owned = await client.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
      WHERE c.relnamespace = ${IN_SCHEMA} AND r.rolname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'S')`,
     [role],
   );
   if (owned.rowCount) {
+    const names = owned.rows.map((r) => r.name);
     throw new Error(
-      `the runtime role ${role} owns ${owned.rows.map((r) => r.name).join(", ")}, so it could alter them and drop the audit log's trigger; ` +
-        `make the migration role their owner (as a superuser: REASSIGN OWNED BY ${role} TO <migration role>) and start again`,
+      `the runtime role ${role} owns ${names.slice(0, 5).join(", ")}${names.length > 5 ? ", ..." : ""}, so it could alter them and drop the audit log's trigger; ` +
+        `make the migration role their owner (as a superuser, in this database: REASSIGN OWNED BY ${role} TO <migration role>) and start again`,
     );
   }
+}
+
+/**
+ * Gives `role` exactly what the application needs in the current schema, replacing whatever it had: SELECT,
+ * INSERT, UPDATE and DELETE on every table (so a table added by any migration is covered), only SELECT and
+ * INSERT on append-only ones, nothing on the migrator's table, USAGE on sequences, and no CREATE in the schema.
+ * Runs as the tables' owner after the migrations, inside the caller's transaction; refuses a role that owns tables.
+ */
+export async function grantRuntimeAccess(client: pg.ClientBase, role: string): Promise<void> {
+  await refuseOwnedTables(client, role);
   const appendOnly = await client.query<{ name: string }>(
     `SELECT DISTINCT c.relname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
      WHERE c.relnamespace = ${IN_SCHEMA} AND p.proname LIKE '%append\\_only%'
@@ -98,6 +106,8 @@ export interface RoleCheck {
   role: string;
   /** What lets this role do more than the application needs; empty for a least-privilege runtime role. */
   problems: string[];
+  /** May create objects in the schema: before PostgreSQL 15 every role may in `public`, which grantRuntimeAccess takes back. */
+  canCreateInSchema: boolean;
 }
 
 /** Connects with `url` and says what its role could do beyond reading and writing Bulwark's rows. */
@@ -132,9 +142,8 @@ export async function checkRuntimeRole(url: string): Promise<RoleCheck> {
     if (row.rolreplication) problems.push("can start replication");
     if (row.rolbypassrls) problems.push("bypasses row security");
     if (!row.rolsuper && row.server_roles.length) problems.push(`is a member of ${row.server_roles.join(", ")}`);
-    if (row.owned.length) problems.push(`owns tables (${row.owned.slice(0, 5).join(", ")}${row.owned.length > 5 ? ", ..." : ""}), so it can alter them and drop the audit log's trigger`);
-    if (!row.rolsuper && row.can_create) problems.push("can create objects in the schema");
-    return { role: row.role, problems };
+    if (row.owned.length) problems.push(`owns tables (${row.owned.slice(0, 5).join(", ")}${row.owned.length > 5 ? ", ..." : ""}), so it can alter them and drop the audit log's trigger (give them to the migration role: REASSIGN OWNED BY ${row.role} TO <migration role>)`);
+    return { role: row.role, problems, canCreateInSchema: row.can_create };
   } finally {
     await client.end();
   }

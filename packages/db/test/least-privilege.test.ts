@@ -38,6 +38,7 @@ describe("the runtime role", () => {
     const check = await checkRuntimeRole(database.url);
     expect(check.role).toBe(database.runtimeRole);
     expect(check.problems).toEqual([]);
+    expect(check.canCreateInSchema).toBe(false);
     const { rows } = await app.query(`SELECT rolsuper FROM pg_roles WHERE rolname = current_user`);
     expect(rows[0].rolsuper).toBe(false);
   });
