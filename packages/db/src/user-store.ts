@@ -4,6 +4,7 @@ import type { Db } from "./client";
 import { parseEntity } from "./config-store";
 import { ConflictError, NotFoundError, ValidationError } from "./errors";
 import { hashPassword, randomPassword } from "./password";
+import { revokeTokensOf } from "./token-store";
 import type { Role } from "./roles";
 import type { Prisma } from "./generated/prisma/client";
 
@@ -91,8 +92,10 @@ export async function updateUser(db: Db, id: string, input: unknown, audit: Audi
       }),
     );
     if (passwordHash || data.disabled) await tx.session.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: now } });
+    // A disabled user's tokens end with them (a demoted user's tokens are capped at the new role when used).
+    const revokedTokens = data.disabled && !current.disabled ? await revokeTokensOf(tx, id, now) : 0;
     if (passwordHash) await tx.signInAttempt.deleteMany({ where: { email: user.email } });
-    const after = { ...audited(user), ...(passwordHash ? { passwordChanged: true } : {}) };
+    const after = { ...audited(user), ...(passwordHash ? { passwordChanged: true } : {}), ...(revokedTokens ? { tokensRevoked: revokedTokens } : {}) };
     await recordAudit(tx, audit, { action: "user.update", targetType: "user", target: user.email, before: audited(current), after });
     return user;
   });
@@ -102,8 +105,9 @@ export async function deleteUser(db: Db, id: string, audit: AuditContext): Promi
   await withUsersLock(db, async (tx) => {
     const current = view(await findUser(tx, id));
     if (current.role === "admin") await keepOneAdmin(tx, id);
+    const tokensRevoked = await revokeTokensOf(tx, id, new Date());
     await tx.user.delete({ where: { id } });
-    await recordAudit(tx, audit, { action: "user.delete", targetType: "user", target: current.email, before: audited(current), after: null });
+    await recordAudit(tx, audit, { action: "user.delete", targetType: "user", target: current.email, before: { ...audited(current), ...(tokensRevoked ? { tokens: tokensRevoked } : {}) }, after: null });
   });
 }
 

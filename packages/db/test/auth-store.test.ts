@@ -18,6 +18,8 @@ beforeAll(async () => {
   database = await createTestDatabase();
   db = createDb(database.url);
   admin = (await ensureFirstAdmin(db))!;
+  // Tokens act for the user who makes them: this suite's actor is the first admin.
+  audit.actor.id = (await db.user.findUniqueOrThrow({ where: { email: admin.email } })).id;
 }, 60_000);
 
 afterAll(async () => {

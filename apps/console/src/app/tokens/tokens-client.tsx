@@ -13,6 +13,7 @@ export interface TokenRow {
   role: string;
   prefix: string;
   createdBy: string;
+  createdByKind: "user" | "system";
   createdAt: string;
   expiresAt: string;
   revokedAt: string | null;
@@ -57,7 +58,7 @@ export function TokensClient({ initialTokens }: { initialTokens: TokenRow[] }) {
 
   return (
     <section>
-      <PageHead title="API tokens" description="For automation and GitOps: sent as Authorization: Bearer. Each has a role and an expiry, and can be revoked at once." />
+      <PageHead title="API tokens" description="For automation and GitOps: sent as Authorization: Bearer. Each has a role and an expiry, and can be revoked at once. A token acts for the user who made it: never above that user's current role, and revoked when the user is disabled or deleted." />
       <Notice notice={notice} />
       {shown && (
         <div className="secret-once" data-testid="token-once">
@@ -127,7 +128,9 @@ export function TokensClient({ initialTokens }: { initialTokens: TokenRow[] }) {
                   <td>{t.name}</td>
                   <td>{t.role}</td>
                   <td className="mono">{t.prefix}…</td>
-                  <td className="mono">{t.createdBy}</td>
+                  <td className="mono" title={t.createdByKind === "system" ? "made from the machine: acts for no user" : "acts for this user: at most their current role, ends when they are disabled or deleted"}>
+                    {t.createdByKind === "system" ? "system" : t.createdBy}
+                  </td>
                   <td>{formatTime(t.expiresAt)}</td>
                   <td>{formatTime(t.lastUsedAt)}</td>
                   <td>
