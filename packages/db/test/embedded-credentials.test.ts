@@ -5,7 +5,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { APP_PASSWORD_FILE, LEGACY_PASSWORD, startEmbeddedPostgres, SUPERUSER_PASSWORD_FILE } from "../src/embedded-postgres";
-import { getFreePort } from "../src/resolve-database";
+import { getFreePort, resolveDatabase } from "../src/resolve-database";
 import { RUNTIME_ROLE } from "../src/runtime-role";
 
 // Always on embedded PostgreSQL, whatever DATABASE_URL says: these are the embedded database's own credentials.
@@ -102,6 +102,23 @@ describe("the embedded PostgreSQL's credentials", () => {
       expect(readFileSync(join(dir, "secrets", SUPERUSER_PASSWORD_FILE), "utf8").trim()).toBe(superuser);
     } finally {
       await server.stop();
+    }
+  });
+
+  it("is what npm start gets: the application's URL is the runtime role's, migrations ran as the superuser, fsync on", async () => {
+    const dir = tempDir();
+    const database = await resolveDatabase({ dataDir: dir, port: await getFreePort() });
+    try {
+      expect(database.embedded?.dataDir).toBe(join(dir, "postgres"));
+      expect(database.embedded?.secretsDir).toBe(join(dir, "secrets"));
+      expect(new URL(database.url).username).toBe(RUNTIME_ROLE);
+      expect(new URL(database.url).password).toBe(readFileSync(join(dir, "secrets", APP_PASSWORD_FILE), "utf8").trim());
+      expect(await tryQuery(database.url, "SELECT count(*)::int AS n FROM audit_log")).toEqual({ n: 0 });
+      expect(await tryQuery(database.url, "SELECT 1 FROM _prisma_migrations")).toMatchObject({ refused: expect.any(String) });
+      expect(await tryQuery(database.migrationUrl, "SELECT current_setting('fsync') AS fsync, (SELECT count(*)::int FROM _prisma_migrations) > 0 AS migrated")).toEqual({ fsync: "on", migrated: true });
+      expect(database.warnings).toEqual([]);
+    } finally {
+      await database.stop();
     }
   });
 
