@@ -2,6 +2,8 @@ import { z } from "zod";
 import { CircuitBreakerSchema, count, DEFAULT_RETRIES, FallbackSchema, FaultsSchema, ms, PrioritySchema, RateLimitSchema, RetriesSchema, TrafficSplitSchema } from "./policies";
 
 import { CidrSchema, ConsumerSchema, RouteAuthSchema } from "./access";
+import { addressTarget, outboundRefusal } from "./outbound-address";
+import { outboundPolicy } from "./outbound-policy";
 
 export * from "./policies";
 export * from "./access";
@@ -56,7 +58,10 @@ export function parseAddress(value: string): ParsedAddress | string {
 export const TargetSchema = z.object({
   address: z.string({ error: "is required" }).superRefine((value, ctx) => {
     const parsed = parseAddress(value);
-    if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
+    if (typeof parsed === "string") return ctx.addIssue({ code: "custom", message: parsed });
+    const target = addressTarget(parsed.host, parsed.port);
+    const refusal = target === null ? "has an invalid host name or IPv4 address" : outboundRefusal("target", target, outboundPolicy());
+    if (refusal !== null) ctx.addIssue({ code: "custom", message: refusal });
   }),
   weight: z
     .number({ error: "must be a number" })

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { LATENCY_BOUNDS_MS } from "@bulwark/slo/histogram";
+import { urlRefusal } from "./outbound-address";
+import { outboundPolicy } from "./outbound-policy";
 import { NameSchema } from "./schema";
 
 /**
@@ -45,6 +47,10 @@ export const SloSchema = z.object({
     .string()
     .url("must be an http(s) URL")
     .refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL")
+    .superRefine((u, ctx) => {
+      const refusal = urlRefusal("webhook", u, outboundPolicy());
+      if (refusal !== null) ctx.addIssue({ code: "custom", message: refusal });
+    })
     .nullable()
     .default(null),
 });
