@@ -80,7 +80,7 @@ export async function resolveDatabase(options: ResolveDatabaseOptions): Promise<
       return { url, migrationUrl: options.migrationUrl, embedded: null, warnings: [`DATABASE_URL and DATABASE_MIGRATION_URL are the same role (${owner}): the application runs as the tables' owner`], stop: async () => {} };
     }
     const after = await checkRuntimeRole(url);
-    const problems = [...after.problems, ...(after.canCreateInSchema ? ["can still create objects in the schema (the migration role does not own it)"] : [])];
+    const problems = [...after.problems, ...(after.canCreateInSchema ? ["can still create objects in the schema or the database (the migration role owns neither, so could not revoke that)"] : [])];
     if (problems.length) throw leastPrivilegeError(after.role, problems);
     return { url, migrationUrl: options.migrationUrl, embedded: null, warnings: [], stop: async () => {} };
   }

@@ -89,6 +89,7 @@ export async function grantRuntimeAccess(client: pg.ClientBase, role: string): P
     ).rows.map((r) => r.name);
 
   await client.query(`GRANT CONNECT ON DATABASE ${database} TO ${who}`);
+  await client.query(`REVOKE CREATE ON DATABASE ${database} FROM ${who}`);
   await client.query(`GRANT USAGE ON SCHEMA ${schema} TO ${who}`);
   await client.query(`REVOKE CREATE ON SCHEMA ${schema} FROM ${who}`);
   // Before PostgreSQL 15 every role may create in `public`; this database is Bulwark's, so take that back (a
@@ -106,7 +107,10 @@ export interface RoleCheck {
   role: string;
   /** What lets this role do more than the application needs; empty for a least-privilege runtime role. */
   problems: string[];
-  /** May create objects in the schema: before PostgreSQL 15 every role may in `public`, which grantRuntimeAccess takes back. */
+  /**
+   * May create objects in the schema (before PostgreSQL 15 every role may in `public`) or schemas in the database:
+   * grantRuntimeAccess takes both back where the migration role owns them.
+   */
   canCreateInSchema: boolean;
 }
 
@@ -130,7 +134,7 @@ export async function checkRuntimeRole(url: string): Promise<RoleCheck> {
          ARRAY(SELECT g FROM unnest($1::text[]) g WHERE pg_has_role(r.oid, g, 'MEMBER')) AS server_roles,
          ARRAY(SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = ${IN_SCHEMA}
                AND c.relowner = r.oid AND c.relkind IN ('r', 'p')) AS owned,
-         has_schema_privilege(r.oid, current_schema(), 'CREATE') AS can_create
+         has_schema_privilege(r.oid, current_schema(), 'CREATE') OR has_database_privilege(r.oid, current_database(), 'CREATE') AS can_create
        FROM pg_roles r WHERE r.rolname = current_user`,
       [SERVER_ACCESS_ROLES],
     );

@@ -96,9 +96,9 @@ describe("an external database with a migration role and a runtime role", () => 
     expect(tables.rows[0].n).toBe(0);
   });
 
-  it("refuses a runtime role that owns the tables because it ran the migrations itself, and says how to hand them over", async ({ skip }) => {
+  it("refuses a runtime role that owns the tables because it ran the migrations itself, and starts once REASSIGN OWNED hands them to the migration role", async ({ skip }) => {
     if (!(await canMakeRoles())) skip("the test server's role may not create roles");
-    const { ownerUrl, appUrl, app } = await setUp("owned");
+    const { ownerUrl, appUrl, superuserUrl, owner, app } = await setUp("owned");
     await admin.query(`GRANT CREATE ON DATABASE bulwark_ext_${tag}_owned TO ${app.role}`);
     const schemaOwner = new pg.Client({ connectionString: ownerUrl });
     await schemaOwner.connect();
@@ -106,6 +106,13 @@ describe("an external database with a migration role and a runtime role", () => 
     await schemaOwner.end();
     await migrate(appUrl); // one role for everything, as before the split
     await expect(resolveDatabase({ dataDir: "", databaseUrl: appUrl, migrationUrl: ownerUrl })).rejects.toThrow(/owns tables .*REASSIGN OWNED BY/);
+    // The README's way out: hand the tables to the migration role, and the next start takes the rights back.
+    const superuser = new pg.Client({ connectionString: superuserUrl });
+    await superuser.connect();
+    await superuser.query(`REASSIGN OWNED BY ${app.role} TO ${owner.role}`);
+    await superuser.end();
+    expect((await resolveDatabase({ dataDir: "", databaseUrl: appUrl, migrationUrl: ownerUrl })).warnings).toEqual([]);
+    expect(await checkRuntimeRole(appUrl)).toEqual({ role: app.role, problems: [], canCreateInSchema: false });
   });
 
   it("with DATABASE_URL alone, migrates and runs as that one role and warns that it can do more", async ({ skip }) => {
