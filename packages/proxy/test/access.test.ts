@@ -21,6 +21,8 @@ const keys = {} as Record<"rs1" | "rs2" | "es1", { privateKey: PrivateKey; jwk: 
 let published: JWK[] = [];
 
 beforeAll(async () => {
+  // The JWKS server runs on loopback: the test and the workers it starts (they inherit the environment) allow it.
+  process.env.BULWARK_OUTBOUND_ALLOW = "127.0.0.1/32";
   for (const [kid, alg] of [["rs1", "RS256"], ["rs2", "RS256"], ["es1", "ES256"]] as const) {
     const pair = await generateKeyPair(alg, { extractable: true });
     keys[kid] = { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid, alg, use: "sig" } };

@@ -1,10 +1,13 @@
 import { createHash } from "node:crypto";
 import { BlockList } from "node:net";
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from "jose";
+import { errors as joseErrors, jwtVerify } from "jose";
 import { parseCidr, type Consumer, type JwtAuth, type Route } from "@bulwark/config/schema";
 import { GatewayError } from "../gateway-error";
 import type { ProxyCall } from "../proxy-call";
 import type { Stage } from "./compile-stages";
+import type { JwksCache } from "./jwks-cache";
+
+export { JwksCache } from "./jwks-cache";
 
 const FORBIDDEN = new GatewayError(403, "IP_FORBIDDEN", "requests from this address are not allowed on this route");
 const NO_CREDENTIALS = new GatewayError(401, "UNAUTHORIZED", "this route needs credentials: an API key or a bearer token", { "www-authenticate": 'Bearer realm="bulwark"' });
@@ -23,21 +26,6 @@ export function indexConsumers(consumers: readonly Consumer[]): ConsumerIndex {
   const index = new Map<string, string>();
   for (const c of consumers) for (const k of c.apiKeys) index.set(k.sha256, c.name);
   return index;
-}
-
-/** One JWKS fetcher per URL, shared by routes and kept across reloads: its cache survives a publish. */
-export class JwksCache {
-  private readonly sets = new Map<string, JWTVerifyGetKey>();
-
-  get(url: string): JWTVerifyGetKey {
-    let set = this.sets.get(url);
-    if (set === undefined) {
-      // A key id it has not seen makes it fetch again, at most once a second: rotations are picked up at once.
-      set = createRemoteJWKSet(new URL(url), { cooldownDuration: 1_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 3_000 });
-      this.sets.set(url, set);
-    }
-    return set;
-  }
 }
 
 function toBlockList(entries: readonly string[]): BlockList {
