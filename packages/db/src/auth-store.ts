@@ -4,7 +4,8 @@ import { formatIssues } from "@bulwark/config/errors";
 import { recordAudit, SYSTEM_ACTOR, type Actor } from "./audit-store";
 import type { Db } from "./client";
 import { TooManyRequestsError, UnauthorizedError, ValidationError } from "./errors";
-import { DECOY_HASH, hashPassword, randomPassword, verifyPassword } from "./password";
+import { DECOY_HASH, hashPassword, randomPassword, verifyPasswordNow, withHashSlot } from "./password";
+import { clearAfterSuccess, reserveAttempt } from "./sign-in-throttle";
 import type { Role } from "./roles";
 
 /**
@@ -18,16 +19,7 @@ export const SESSION_POLICY = {
   touchMs: 60_000,
 } as const;
 
-export const SIGN_IN_POLICY = {
-  /** Failures answered at once; each failure after these makes the next attempt wait (5 s, then 10 s). */
-  freeFailures: 2,
-  delayBaseMs: 5_000,
-  /** This many failures in a row lock the email for lockMs. */
-  lockAfter: 5,
-  lockMs: 15 * 60_000,
-  /** Failures older than this are forgotten. */
-  windowMs: 15 * 60_000,
-} as const;
+export { SIGN_IN_POLICY } from "./sign-in-throttle";
 
 export const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
 
@@ -60,9 +52,10 @@ const toUser = (u: { id: string; email: string; name: string; role: string }): S
 const retryAfter = (until: Date, now: Date) => Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
 
 /**
- * Checks an email and password and opens a new session. Throttling and lockout are kept per email, known or
- * not, and an unknown email is verified against a decoy hash: the answers and their timing are the same, so
- * they do not tell which accounts exist. Every attempt, refused or not, is audited.
+ * Checks an email and password and opens a new session. The attempt is counted first, atomically, against the
+ * (account, address), address and account throttles (sign-in-throttle.ts), then the password is checked in a
+ * bounded hash slot. An unknown email is verified against a decoy hash, so answers and their timing do not tell
+ * which accounts exist. Every checked attempt is audited; refused ones in one aggregated entry per key and window.
  */
 export async function signIn(db: Db, request: SignInRequest): Promise<SignedIn> {
   const parsed = SignInSchema.safeParse({ email: request.email, password: request.password });
@@ -70,42 +63,35 @@ export async function signIn(db: Db, request: SignInRequest): Promise<SignedIn> 
   const { email, password } = parsed.data;
   const now = request.now ?? new Date();
   const context = { ip: request.ip, actor: { type: "anonymous", id: null, name: email } satisfies Actor };
-  const refuse = async (reason: string) =>
-    recordAudit(db, context, { action: "auth.sign-in.failure", targetType: "user", target: email, diff: [{ path: "reason", before: null, after: reason }] });
 
-  const attempts = await db.signInAttempt.findUnique({ where: { email } });
-  if (attempts?.lockedUntil && attempts.lockedUntil > now) {
-    await refuse("locked");
-    throw new TooManyRequestsError("SIGN_IN_LOCKED", "too many failed sign-ins: this account is locked for a while", retryAfter(attempts.lockedUntil, now));
-  }
-  if (attempts?.nextAttemptAt && attempts.nextAttemptAt > now) {
-    await refuse("throttled");
-    throw new TooManyRequestsError("SIGN_IN_THROTTLED", "too many failed sign-ins: wait before trying again", retryAfter(attempts.nextAttemptAt, now));
-  }
+  // The hash slot first: a flood is turned away (429 SIGN_IN_BUSY) before it costs a counted attempt.
+  return withHashSlot(async () => {
+    const reserved = await db.$transaction((tx) => reserveAttempt(tx, email, request.ip, now));
+    if (!reserved.ok) {
+      const { refusal, key, auditRefused } = reserved;
+      // Once throttled, one aggregated entry per key per window, not a row per attempt.
+      if (auditRefused !== null) {
+        await recordAudit(db, context, { action: "auth.sign-in.throttled", targetType: "user", target: email, diff: [{ path: "refused", before: null, after: { key: key.replace(/\|.*$/, ""), attempts: auditRefused, reason: refusal.code } }] });
+      }
+      throw refusal.code === "SIGN_IN_LOCKED"
+        ? new TooManyRequestsError("SIGN_IN_LOCKED", "too many failed sign-ins: sign-in is locked for a while", retryAfter(refusal.until, now))
+        : new TooManyRequestsError("SIGN_IN_THROTTLED", "too many failed sign-ins: wait before trying again", retryAfter(refusal.until, now));
+    }
+    const user = await db.user.findUnique({ where: { email } });
+    const ok = await verifyPasswordNow(password, user?.passwordHash ?? DECOY_HASH);
+    if (!ok || !user || user.disabledAt) {
+      await recordAudit(db, context, { action: "auth.sign-in.failure", targetType: "user", target: email, diff: [{ path: "reason", before: null, after: "wrong email or password" }] });
+      throw new UnauthorizedError("INVALID_CREDENTIALS", "the email or password is wrong");
+    }
+    return openSession(db, request, user, now);
+  });
+}
 
-  const user = await db.user.findUnique({ where: { email } });
-  const ok = await verifyPassword(password, user?.passwordHash ?? DECOY_HASH);
-  if (!ok || !user || user.disabledAt) {
-    await db.$transaction(async (tx) => {
-      const recent = attempts?.lastFailureAt && now.getTime() - attempts.lastFailureAt.getTime() < SIGN_IN_POLICY.windowMs;
-      const failures = (recent ? attempts!.failures : 0) + 1;
-      const delayed = failures > SIGN_IN_POLICY.freeFailures ? SIGN_IN_POLICY.delayBaseMs * 2 ** (failures - SIGN_IN_POLICY.freeFailures - 1) : 0;
-      const data = {
-        failures,
-        lastFailureAt: now,
-        nextAttemptAt: delayed ? new Date(now.getTime() + delayed) : null,
-        lockedUntil: failures >= SIGN_IN_POLICY.lockAfter ? new Date(now.getTime() + SIGN_IN_POLICY.lockMs) : null,
-      };
-      await tx.signInAttempt.upsert({ where: { email }, create: { email, ...data }, update: data });
-      await recordAudit(tx, context, { action: "auth.sign-in.failure", targetType: "user", target: email, diff: [{ path: "failures", before: failures - 1, after: failures }] });
-    });
-    throw new UnauthorizedError("INVALID_CREDENTIALS", "the email or password is wrong");
-  }
-
+async function openSession(db: Db, request: SignInRequest, user: { id: string; email: string; name: string; role: string }, now: Date): Promise<SignedIn> {
   const token = randomBytes(32).toString("base64url");
   const expiresAt = new Date(now.getTime() + SESSION_POLICY.absoluteMs);
   const session = await db.$transaction(async (tx) => {
-    await tx.signInAttempt.deleteMany({ where: { email } });
+    await clearAfterSuccess(tx, user.email, request.ip);
     if (request.previousToken) await tx.session.updateMany({ where: { tokenHash: sha256(request.previousToken), revokedAt: null }, data: { revokedAt: now } });
     const created = await tx.session.create({
       data: { tokenHash: sha256(token), userId: user.id, createdAt: now, lastSeenAt: now, expiresAt, ip: request.ip, userAgent: request.userAgent?.slice(0, 300) ?? null },

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { TooManyRequestsError } from "./errors";
 
 /**
  * scrypt with OWASP's parameters (N=2^17, r=8, p=1: 128 MiB and a few hundred ms per hash), stored as
@@ -15,14 +16,49 @@ function derive(password: string, salt: Buffer, ln: number, r: number, p: number
   return new Promise((resolve, reject) => scrypt(password.normalize("NFKC"), salt, KEY_LENGTH, options, (e, key) => (e ? reject(e) : resolve(key))));
 }
 
+/**
+ * Each scrypt holds 128 MiB and a libuv thread for a few hundred ms, and libuv's pool (4 threads by default) also
+ * serves DNS, file and PostgreSQL SCRAM work: so at most `concurrency` hashes run at once, a few more wait, and
+ * beyond that a caller is told at once to come back (429 SIGN_IN_BUSY with Retry-After) instead of queueing.
+ */
+export const HASH_LIMITS = { concurrency: 2, queue: 8, retryAfterSeconds: 1 } as const;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+export async function withHashSlot<T>(fn: () => Promise<T>, limits: { concurrency: number; queue: number; retryAfterSeconds: number } = HASH_LIMITS): Promise<T> {
+  if (running >= limits.concurrency) {
+    if (waiting.length >= limits.queue) throw new TooManyRequestsError("SIGN_IN_BUSY", "too many sign-ins at once: try again in a moment", limits.retryAfterSeconds);
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else running++;
+  try {
+    return await fn();
+  } finally {
+    const next = waiting.shift();
+    if (next) next(); // the slot passes straight to the next waiter
+    else running--;
+  }
+}
+
+export const hashSlotsInUse = () => ({ running, waiting: waiting.length });
+
 export async function hashPassword(password: string): Promise<string> {
+  return withHashSlot(() => hashPasswordNow(password));
+}
+
+/** Verifies in a hash slot of its own. */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  return withHashSlot(() => verifyPasswordNow(password, stored));
+}
+
+async function hashPasswordNow(password: string): Promise<string> {
   const salt = randomBytes(16);
   const { ln, r, p } = SCRYPT_PARAMS;
   const key = await derive(password, salt, ln, r, p);
   return `scrypt$ln=${ln},r=${r},p=${p}$${salt.toString("base64url")}$${key.toString("base64url")}`;
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+/** Verifies without taking a slot: only for a caller that already holds one (signIn). */
+export async function verifyPasswordNow(password: string, stored: string): Promise<boolean> {
   const match = /^scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([\w-]+)\$([\w-]+)$/.exec(stored);
   if (!match) return false;
   const [, ln, r, p, salt, hash] = match;

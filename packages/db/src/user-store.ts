@@ -4,6 +4,7 @@ import type { Db } from "./client";
 import { parseEntity } from "./config-store";
 import { ConflictError, NotFoundError, ValidationError } from "./errors";
 import { hashPassword, randomPassword } from "./password";
+import { clearAccount } from "./sign-in-throttle";
 import { revokeTokensOf } from "./token-store";
 import type { Role } from "./roles";
 import type { Prisma } from "./generated/prisma/client";
@@ -94,7 +95,7 @@ export async function updateUser(db: Db, id: string, input: unknown, audit: Audi
     if (passwordHash || data.disabled) await tx.session.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: now } });
     // A disabled user's tokens end with them (a demoted user's tokens are capped at the new role when used).
     const revokedTokens = data.disabled && !current.disabled ? await revokeTokensOf(tx, id, now) : 0;
-    if (passwordHash) await tx.signInAttempt.deleteMany({ where: { email: user.email } });
+    if (passwordHash) await clearAccount(tx, user.email);
     const after = { ...audited(user), ...(passwordHash ? { passwordChanged: true } : {}), ...(revokedTokens ? { tokensRevoked: revokedTokens } : {}) };
     await recordAudit(tx, audit, { action: "user.update", targetType: "user", target: user.email, before: audited(current), after });
     return user;
@@ -126,7 +127,7 @@ export async function resetPassword(db: Db, email: string, audit: AuditContext):
     const now = new Date();
     const user = view(await tx.user.update({ where: { id: found.id }, data: { passwordHash, role: "admin", disabledAt: null } }));
     await tx.session.updateMany({ where: { userId: found.id, revokedAt: null }, data: { revokedAt: now } });
-    await tx.signInAttempt.deleteMany({ where: { email: user.email } });
+    await clearAccount(tx, user.email);
     await recordAudit(tx, audit, { action: "user.reset-password", targetType: "user", target: user.email, before: audited(current), after: { ...audited(user), passwordChanged: true } });
   });
   return password;

@@ -130,14 +130,16 @@ describe("failed sign-ins", () => {
         "SIGN_IN_THROTTLED:4",
         "INVALID_CREDENTIALS",
         "INVALID_CREDENTIALS",
-        `SIGN_IN_LOCKED:${SIGN_IN_POLICY.lockMs / 1000 - 1}`,
+        `SIGN_IN_LOCKED:${SIGN_IN_POLICY.pair.lockMs / 1000 - 1}`,
       ]);
     }
     // After the lock, the right password works and clears the count.
-    expect(await attempt("victim@test", "the right password", at(t0, 17_000 + SIGN_IN_POLICY.lockMs))).toBe("ok");
-    expect(await db.signInAttempt.findUnique({ where: { email: "victim@test" } })).toBeNull();
+    expect(await attempt("victim@test", "the right password", at(t0, 17_000 + SIGN_IN_POLICY.pair.lockMs))).toBe("ok");
+    expect(await db.signInAttempt.findUnique({ where: { key: "pair:victim@test|198.51.100.9" } })).toBeNull();
     const failures = await listAudit(db, { action: "auth.sign-in.failure", target: "nobody@test" });
-    expect(failures).toHaveLength(7); // every refused attempt, throttled and locked ones too
+    expect(failures).toHaveLength(5); // every checked attempt
+    // Refused attempts: one aggregated entry for the key in this window, not one per attempt.
+    expect(await listAudit(db, { action: "auth.sign-in.throttled", target: "nobody@test" })).toHaveLength(1);
     expect(failures.every((f) => f.ip === "198.51.100.9" && f.actor.type === "anonymous")).toBe(true);
   });
 });

@@ -47,12 +47,12 @@ describe("schema.prisma and the SQL migrations", () => {
     const session = { tokenHash: "th", userId: user.id, createdAt: now, lastSeenAt: now, expiresAt: now, revokedAt: now, ip: "127.0.0.1", userAgent: "ua" };
     const sessionRow = await db.session.create({ data: session });
     expect(await db.session.findUniqueOrThrow({ where: { tokenHash: "th" }, include: { user: true } })).toMatchObject({ ...session, id: sessionRow.id, user: { email: "a@b.c" } });
-    const token = { name: "ci", role: "viewer", tokenHash: "tk", prefix: "bwt_x", createdBy: "a@b.c", createdAt: now, expiresAt: now, revokedAt: now, lastUsedAt: now };
+    const token = { name: "ci", role: "viewer", tokenHash: "tk", prefix: "bwt_x", createdBy: "a@b.c", createdByKind: "user", createdById: user.id, createdAt: now, expiresAt: now, revokedAt: now, lastUsedAt: now };
     const tokenRow = await db.apiToken.create({ data: token });
     expect(await db.apiToken.findUniqueOrThrow({ where: { tokenHash: "tk" } })).toEqual({ ...token, id: tokenRow.id });
-    const attempt = { email: "a@b.c", failures: 3, lastFailureAt: now, nextAttemptAt: now, lockedUntil: now };
+    const attempt = { key: "pair:a@b.c|::1", failures: 3, lastFailureAt: now, nextAttemptAt: now, lockedUntil: now, refused: 2, refusedAuditedAt: now };
     await db.signInAttempt.create({ data: attempt });
-    expect(await db.signInAttempt.findUniqueOrThrow({ where: { email: "a@b.c" } })).toEqual(attempt);
+    expect(await db.signInAttempt.findUniqueOrThrow({ where: { key: "pair:a@b.c|::1" } })).toEqual(attempt);
     const entry = { at: now, actorType: "user", actorId: user.id, actorName: "a@b.c", action: "service.update", targetType: "service", target: "s", ip: "::1", diff: [{ path: "x", before: 1, after: 2 }] };
     const entryRow = await db.auditEntry.create({ data: entry });
     expect(await db.auditEntry.findUniqueOrThrow({ where: { id: entryRow.id } })).toEqual({ ...entry, id: entryRow.id });
