@@ -21,6 +21,8 @@ const received: { path: string; headers: IncomingMessage["headers"]; body: unkno
 const listen = (server: Server) => new Promise<string>((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
 
 beforeAll(async () => {
+  // The webhook receivers run on loopback, which webhooks may reach only when the allow-list names it.
+  process.env.BULWARK_OUTBOUND_ALLOW = "127.0.0.1/32";
   database = await createTestDatabase();
   db = createDb(database.url);
   receiver = createServer((req, res) => {

@@ -60,6 +60,12 @@ describe("outbound requests at run time", () => {
     expect(hits.at(-1)).toBe(`POST 127.0.0.1:${port} /hook`);
   });
 
+  it("closes the connection after the head when the body is not wanted", async () => {
+    const res = await outboundFetch("webhook", `http://127.0.0.1:${port}/hook`, { method: "POST", body: "{}", maxBodyBytes: 0, policy: readOutboundPolicy({ BULWARK_OUTBOUND_ALLOW: "127.0.0.1" }) });
+    expect(res.status).toBe(200);
+    expect(res.body).toBeNull();
+  });
+
   it("gives up on an answer larger than the limit", async () => {
     const policy = readOutboundPolicy({ BULWARK_OUTBOUND_ALLOW: "127.0.0.1" });
     await expect(outboundFetch("jwks", `http://127.0.0.1:${port}/`, { policy, maxBodyBytes: 4 })).rejects.toThrow("larger than 4 bytes");

@@ -27,7 +27,7 @@ export interface OutboundFetchOptions {
   headers?: Record<string, string> | Headers;
   body?: string;
   signal?: AbortSignal;
-  /** A longer answer body fails the request. */
+  /** A longer answer body fails the request; 0: the body is not wanted, the connection is closed after the head. */
   maxBodyBytes?: number;
   policy?: OutboundPolicy;
   resolve?: Resolve;
@@ -92,12 +92,14 @@ export async function outboundFetch(use: OutboundUse, url: string, options: Outb
       { method: options.method ?? "GET", headers, signal: options.signal, lookup: checkedLookup(use, target.port, policy, options.resolve), agent: false },
       (res) => {
         const status = res.statusCode ?? 0;
-        readBody(res, options.maxBodyBytes ?? 1024 * 1024)
+        const max = options.maxBodyBytes ?? 1024 * 1024;
+        if (max === 0) res.destroy();
+        (max === 0 ? Promise.resolve(null) : readBody(res, max))
           .then((body) => {
             const answerHeaders = new Headers();
             for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) answerHeaders.set(k, Array.isArray(v) ? v.join(", ") : v);
             const empty = status === 204 || status === 205 || status === 304;
-            resolve(new Response(empty ? null : body, { status, headers: answerHeaders })); // throws outside 200-599
+            resolve(new Response(empty || body === null ? null : body, { status, headers: answerHeaders })); // throws outside 200-599
           })
           .catch(fail);
       },

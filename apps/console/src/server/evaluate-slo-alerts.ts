@@ -1,4 +1,6 @@
 import "server-only";
+import { outboundFetch, type Resolve } from "@bulwark/config/outbound-fetch";
+import type { OutboundPolicy } from "@bulwark/config/outbound-policy";
 import type { Slo } from "@bulwark/config/slo";
 import type { Db } from "@bulwark/db/client";
 import { getSloStatus, type SloStatus } from "@bulwark/db/slos";
@@ -32,7 +34,9 @@ export interface EvaluateOptions {
   now?: Date;
   /** How long a webhook receiver gets to answer. */
   webhookTimeoutMs?: number;
-  fetch?: typeof fetch;
+  /** The outbound-address rules (default: the environment's) and name resolution (default: the system's). */
+  policy?: OutboundPolicy;
+  resolve?: Resolve;
   log?: Pick<Console, "warn">;
 }
 
@@ -87,19 +91,24 @@ export async function evaluateSloAlerts(db: Db, options: EvaluateOptions = {}): 
   return { ...recorded, webhooks };
 }
 
-async function sendWebhook(change: AlertChange, options: EvaluateOptions): Promise<WebhookResult> {
+/**
+ * POSTs one change. The URL passed the outbound-address rules when it was saved; its name is checked again here,
+ * against the addresses it resolves to now, and the request connects to the checked address (DNS rebinding).
+ * Redirects are not followed.
+ */
+export async function sendWebhook(change: AlertChange, options: EvaluateOptions = {}): Promise<WebhookResult> {
   const url = change.slo.webhookUrl!;
   const log = options.log ?? console;
-  const post = options.fetch ?? fetch;
   try {
-    const res = await post(url, {
+    const res = await outboundFetch("webhook", url, {
       method: "POST",
       headers: { "content-type": "application/json", "user-agent": "bulwark-console" },
       body: JSON.stringify(webhookBody(change)),
       signal: AbortSignal.timeout(options.webhookTimeoutMs ?? 5_000),
-      redirect: "manual",
+      maxBodyBytes: 0, // the answer's status is all that counts
+      policy: options.policy,
+      resolve: options.resolve,
     });
-    await res.body?.cancel().catch(() => {});
     if (!res.ok) log.warn(`[slo-alerts] webhook of SLO ${change.slo.name} (${url}) answered ${res.status}`);
     return { slo: change.slo.name, url, ok: res.ok, status: res.status };
   } catch (error) {
