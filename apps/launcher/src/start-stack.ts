@@ -144,7 +144,8 @@ function startConsole(options: StackOptions, env: NodeJS.ProcessEnv, logDir: str
     command: process.execPath,
     args: [join(REPO_ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(options.consolePort), "-H", options.consoleHost ?? "127.0.0.1"],
     cwd: consoleDir,
-    env,
+    // Password hashes (2 bounded slots) and PostgreSQL's SCRAM share libuv's pool: more threads than its default 4.
+    env: { UV_THREADPOOL_SIZE: "8", ...env },
     logDir,
     quiet,
   });
