@@ -135,7 +135,7 @@ export async function benchThroughput(options: { seconds: number; connections: n
       { name: `Bulwark, ${POLICY_ROUTES.toLocaleString("en-US")} routes, policies`, kind: "policies", routes: POLICY_ROUTES, config: policiesConfig(POLICY_ROUTES, upstreamPort) },
     ];
     for (const [i, g] of gateways.entries()) {
-      const databaseUrl = await createDatabase(server.url, `bench_${i}`);
+      const databaseUrl = await createDatabase(server.migrationUrl, `bench_${i}`);
       const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 2 }) });
       try {
         const { url, pid } = await startGateway({ db, databaseUrl, dir, logDir, workers: options.workers }, `gateway-${i}`, g.config, stops);
@@ -171,7 +171,7 @@ export async function benchThroughput(options: { seconds: number; connections: n
   }
 }
 
-/** A new, migrated database on the server at `serverUrl`. */
+/** A new, migrated database on the server at `serverUrl` (the owner's URL: the runtime role cannot create databases). */
 async function createDatabase(serverUrl: string, name: string): Promise<string> {
   const admin = new PrismaClient({ adapter: new PrismaPg({ connectionString: serverUrl, max: 1 }) });
   try {
