@@ -87,7 +87,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     // Children get the runtime role's URL only: the owner's connection stays with the launcher.
-    const nodeEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: database.url, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
+    // Console and gateway both know every listener, so both refuse a target, JWKS URL or webhook aimed at one (outbound-policy.ts).
+    const nodeEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: database.url,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      GATEWAY_PORT: String(options.gatewayPort),
+      GATEWAY_ADMIN_PORT: String(options.adminPort),
+      CONSOLE_PORT: String(options.consolePort),
+      CONSOLE_HOST: options.consoleHost ?? "127.0.0.1",
+    };
     delete nodeEnv.DATABASE_MIGRATION_URL;
     step("Starting the gateway workers");
     const gateway = spawnService({
@@ -142,10 +152,11 @@ function startConsole(options: StackOptions, env: NodeJS.ProcessEnv, logDir: str
   return spawnService({
     name: "console",
     command: process.execPath,
-    args: [join(REPO_ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(options.consolePort), "-H", options.consoleHost ?? "127.0.0.1"],
+    // Next behind the console's own server, which decides what forwarded headers to believe (CONSOLE_TRUSTED_PROXIES).
+    args: ["--import", "tsx", join(consoleDir, "server.ts")],
     cwd: consoleDir,
     // Password hashes (2 bounded slots) and PostgreSQL's SCRAM share libuv's pool: more threads than its default 4.
-    env: { UV_THREADPOOL_SIZE: "8", ...env },
+    env: { UV_THREADPOOL_SIZE: "8", NODE_ENV: "production", ...env, CONSOLE_PORT: String(options.consolePort), CONSOLE_HOST: options.consoleHost ?? "127.0.0.1" },
     logDir,
     quiet,
   });
