@@ -99,7 +99,7 @@ export async function outboundFetch(use: OutboundUse, url: string, options: Outb
             const answerHeaders = new Headers();
             for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) answerHeaders.set(k, Array.isArray(v) ? v.join(", ") : v);
             const empty = status === 204 || status === 205 || status === 304;
-            resolve(new Response(empty || body === null ? null : body, { status, headers: answerHeaders })); // throws outside 200-599
+            resolve(new Response(empty || body === null ? null : new Uint8Array(body), { status, headers: answerHeaders })); // throws outside 200-599
           })
           .catch(fail);
       },
