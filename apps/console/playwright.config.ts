@@ -2,7 +2,7 @@ import { defineConfig } from "@playwright/test";
 
 /**
  * Browser tests against a production build of the console. The global setup starts the whole stack
- * (embedded PostgreSQL, two gateway workers, `next start`) on free ports and hands the URLs to the tests
+ * (embedded PostgreSQL, two gateway workers, the console server) on free ports and hands the URLs to the tests
  * through the environment.
  */
 export default defineConfig({

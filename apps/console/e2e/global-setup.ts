@@ -33,7 +33,7 @@ type StartStack = (options: {
 /** 127.0.0.1 instead of localhost, so Node's fetch and the browser both reach the IPv4 listener. */
 const ipv4 = (url: string) => url.replace("//localhost:", "//127.0.0.1:");
 
-/** Starts the whole stack through the launcher (embedded PostgreSQL, two gateway workers, `next start`). */
+/** Starts the whole stack through the launcher (embedded PostgreSQL, two gateway workers, the console server). */
 export default async function globalSetup(): Promise<() => Promise<void>> {
   if (!existsSync(join(CONSOLE_DIR, ".next/BUILD_ID"))) throw new Error("no production build: run `npm run build` in apps/console first");
   const dataDir = mkdtempSync(join(tmpdir(), "bulwark-e2e-"));

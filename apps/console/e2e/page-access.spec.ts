@@ -99,3 +99,22 @@ test("a URL holding a NUL or broken percent-encoding is a 400 for pages and the 
     expect((await viaApi.json()).error.code).toBe("BAD_URL");
   }
 });
+
+test("forwarded headers from a client that is not a trusted proxy decide nothing: the audit log keeps the real address and the cookie's Secure flag follows the real scheme", async ({ request, stack }) => {
+  const password = "forged headers password";
+  const email = `forged-${Date.now()}@test`;
+  expect((await request.post("/api/v1/users", { data: { email, role: "viewer", password } })).status()).toBe(201);
+  const client = await playwrightRequest.newContext({ baseURL: stack.consoleUrl, storageState: NO_SESSION });
+  const res = await client.post("/api/v1/auth/sign-in", {
+    data: { email, password },
+    headers: { origin: stack.consoleUrl, "x-forwarded-for": "6.6.6.6", "x-forwarded-proto": "https", "x-real-ip": "7.7.7.7", forwarded: "for=8.8.8.8;proto=https" },
+  });
+  expect(res.status()).toBe(200);
+  expect(res.headers()["set-cookie"]).not.toMatch(/;\s*Secure/i);
+  expect(res.headers()["strict-transport-security"]).toBeUndefined();
+  const audit = await request.get(`/api/v1/audit?action=auth.sign-in&target=${encodeURIComponent(email)}`);
+  const entries = (await audit.json()) as { action: string; ip: string | null }[];
+  const signIn = entries.find((e) => e.action === "auth.sign-in");
+  expect(signIn?.ip).toBe("127.0.0.1");
+  await client.dispose();
+});

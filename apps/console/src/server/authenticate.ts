@@ -61,8 +61,9 @@ export function checkOrigin(request: Request): void {
 export const isSafeMethod = (method: string) => method === "GET" || method === "HEAD" || method === "OPTIONS";
 
 /**
- * The client's address for the audit log: the last X-Forwarded-For hop (the one the nearest proxy, or Next
- * itself from the socket, wrote). Without a proxy that overwrites the header, a client can choose it.
+ * The client's address for the audit log and sign-in throttling. The console's server (server.ts) replaces
+ * X-Forwarded-For with the one address it resolved from the socket and CONSOLE_TRUSTED_PROXIES, so no client
+ * chooses it; the last hop is taken in case something in between appends.
  */
 export function clientIp(headers: Headers): string | null {
   const forwarded = headers.get("x-forwarded-for");

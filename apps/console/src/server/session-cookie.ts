@@ -3,7 +3,7 @@ import { SESSION_POLICY } from "@bulwark/db/auth";
 
 export const SESSION_COOKIE = "bulwark_session";
 
-/** HTTPS as the browser saw it: TLS to Next itself, or a proxy's X-Forwarded-Proto. */
+/** HTTPS as the browser saw it: set by the console's server from TLS, or from a trusted proxy's X-Forwarded-Proto only. */
 export function isHttps(request: Request): boolean {
   const proto = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
   return proto ? proto === "https" : new URL(request.url).protocol === "https:";
