@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { urlRefusal } from "./outbound-address";
-import { outboundPolicy } from "./outbound-policy";
+import { outboundUrlSchema } from "./outbound-url-schema";
 import { count, HeaderNameSchema } from "./policies";
 
 /**
@@ -45,16 +44,7 @@ export const JwtAuthSchema = z
   .object({
     algorithm: z.enum(JWT_ALGORITHMS, { error: `must be one of ${JWT_ALGORITHMS.join(", ")}` }),
     secret: z.string().min(32, "must be at least 32 characters (HS256 needs a strong shared secret)").max(512, "must be 512 characters or less").nullable().default(null),
-    jwksUrl: z
-      .string()
-      .url("must be an http(s) URL")
-      .refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL")
-      .superRefine((u, ctx) => {
-        const refusal = urlRefusal("jwks", u, outboundPolicy());
-        if (refusal !== null) ctx.addIssue({ code: "custom", message: refusal });
-      })
-      .nullable()
-      .default(null),
+    jwksUrl: outboundUrlSchema("jwks"),
     issuer: z.string().min(1, "must not be empty (or null)").max(500).nullable().default(null),
     audience: z.string().min(1, "must not be empty (or null)").max(500).nullable().default(null),
     clockSkewSec: count(0, 600, 30),

@@ -1,7 +1,6 @@
 import { z } from "zod";
+import { outboundUrlSchema } from "./outbound-url-schema";
 import { LATENCY_BOUNDS_MS } from "@bulwark/slo/histogram";
-import { urlRefusal } from "./outbound-address";
-import { outboundPolicy } from "./outbound-policy";
 import { NameSchema } from "./schema";
 
 /**
@@ -43,16 +42,7 @@ export const SloSchema = z.object({
     .lt(100, "must be below 100 (a 100% objective leaves no error budget)")
     .refine((v) => Math.abs(v * 1000 - Math.round(v * 1000)) < 1e-6, "may have at most three decimals"),
   windowDays: z.union(SLO_WINDOW_DAYS.map((d) => z.literal(d)) as [z.ZodLiteral<28>, z.ZodLiteral<30>], { error: "must be 28 or 30" }).default(30),
-  webhookUrl: z
-    .string()
-    .url("must be an http(s) URL")
-    .refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL")
-    .superRefine((u, ctx) => {
-      const refusal = urlRefusal("webhook", u, outboundPolicy());
-      if (refusal !== null) ctx.addIssue({ code: "custom", message: refusal });
-    })
-    .nullable()
-    .default(null),
+  webhookUrl: outboundUrlSchema("webhook"),
 });
 export type Slo = z.infer<typeof SloSchema>;
 export type SloInput = z.input<typeof SloSchema>;
