@@ -1,5 +1,5 @@
-import { readGatewayOptions } from "./gateway-options";
-import { runCluster } from "./run-cluster";
+import { readGatewayOptions } from "./cluster/gateway-options";
+import { runCluster } from "./cluster/run-cluster";
 
 // The gateway: `node --import tsx packages/proxy/src/main.ts`, configured by environment variables.
 try {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rmSync } from "node:fs";
 import { connect } from "node:net";
 import { networkInterfaces } from "node:os";
-import { writeLastKnownGood } from "../src/last-known-good";
+import { writeLastKnownGood } from "../src/config/last-known-good";
 import { startGateway, tempDir, type Gateway } from "./gateway-harness";
 
 // The admin port needs no PostgreSQL: these gateways point at a database that is not there and start from a

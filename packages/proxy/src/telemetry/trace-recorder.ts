@@ -3,7 +3,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, TracerProvider, type IdGenerator } from "@opentelemetry/sdk-trace";
 import type { SpanRow } from "@bulwark/db/traces";
-import type { FinishedRequest } from "../handle-request";
+import type { FinishedRequest } from "../pipeline/handle-request";
 import { randomHex } from "./random-ids";
 
 export interface TraceRecorderOptions {

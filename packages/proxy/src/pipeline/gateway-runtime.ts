@@ -1,8 +1,8 @@
-import { JwksCache } from "./admission/access-stages";
-import { LoadMonitor } from "./admission/load-monitor";
-import type { BreakerState } from "./resilience/circuit-breaker";
-import { ClusterRateLimiter } from "./resilience/cluster-rate-limiter";
-import { ActiveHealth } from "./target-health";
+import { JwksCache } from "../policies/access-stages";
+import { LoadMonitor } from "../policies/load-monitor";
+import type { BreakerState } from "../upstream/circuit-breaker";
+import { ClusterRateLimiter } from "../policies/cluster-rate-limiter";
+import { ActiveHealth } from "../upstream/target-health";
 
 /**
  * The worker's mutable state and sources of time and chance that compiled snapshots use: kept outside the frozen

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Timeouts } from "@bulwark/config/schema";
-import { GatewayError } from "./gateway-error";
-import type { UpstreamTarget } from "./compile-snapshot";
-import { responseHeaderList } from "./upstream-headers";
+import { GatewayError } from "../errors";
+import type { UpstreamTarget } from "../config/compile-snapshot";
+import { responseHeaderList } from "../pipeline/upstream-headers";
 
 /** One attempt's settings and the pipeline's hooks; the forwarder knows nothing else of the pipeline. */
 export interface ForwardCall {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { GatewayConfigSchema, type GatewayConfigInput } from "@bulwark/config/schema";
 import { compileSnapshot, type RuntimeRegistry } from "./compile-snapshot";
-import { SmoothWeightedRoundRobin } from "./balancing/smooth-weighted-round-robin";
+import { SmoothWeightedRoundRobin } from "../upstream/balancing/smooth-weighted-round-robin";
 
 const compile = (input: GatewayConfigInput, registry?: RuntimeRegistry) => compileSnapshot(GatewayConfigSchema.parse(input), { version: 1, hash: "h" }, registry);
 const svc = (name: string, ...addresses: string[]) => ({ name, targets: addresses.map((address) => ({ address })) });

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import type { ForwarderKind } from "./forwarder";
+import type { ForwarderKind } from "../forward/forwarder";
 
 export interface GatewayOptions {
   databaseUrl: string;

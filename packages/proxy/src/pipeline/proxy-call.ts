@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { CompiledRoute, CompiledService } from "./compile-snapshot";
-import { MAX_CAPTURE_BYTES, serveFallback } from "./fallback";
-import type { ForwardCall, Forwarder } from "./forwarder";
-import { GatewayError, sendError } from "./gateway-error";
+import type { CompiledRoute, CompiledService } from "../config/compile-snapshot";
+import { MAX_CAPTURE_BYTES, serveFallback } from "../policies/fallback";
+import type { ForwardCall, Forwarder } from "../forward/forwarder";
+import { GatewayError, sendError } from "../errors";
 import type { GatewayRuntime } from "./gateway-runtime";
 import type { TraceContext } from "./handle-request";
-import type { Outcome } from "./telemetry/rollup-recorder";
+import type { Outcome } from "../telemetry/rollup-recorder";
 
 /** What every call of a worker shares: the engine, time and chance, and where finished requests are reported. */
 export interface CallEnv {

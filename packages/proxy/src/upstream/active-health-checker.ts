@@ -2,7 +2,7 @@ import { request } from "node:http";
 import type { Logger } from "pino";
 import type { HealthCheck } from "@bulwark/config/schema";
 import { parseAddress } from "@bulwark/config/schema";
-import type { HealthTargetsMessage, HealthVerdictMessage } from "./worker-messages";
+import type { HealthTargetsMessage, HealthVerdictMessage } from "../cluster/worker-messages";
 
 interface Probe {
   service: string;

@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { BlockList } from "node:net";
 import { errors as joseErrors, jwtVerify } from "jose";
 import { parseCidr, type Consumer, type JwtAuth, type Route } from "@bulwark/config/schema";
-import { GatewayError } from "../gateway-error";
-import type { ProxyCall } from "../proxy-call";
+import { GatewayError } from "../errors";
+import type { ProxyCall } from "../pipeline/proxy-call";
 import type { Stage } from "./compile-stages";
 import type { JwksCache } from "./jwks-cache";
 

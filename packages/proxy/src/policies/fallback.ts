@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Fallback } from "@bulwark/config/schema";
-import { RESPONSE_HOP_BY_HOP } from "./upstream-headers";
+import { RESPONSE_HOP_BY_HOP } from "../pipeline/upstream-headers";
 
 /** Bodies larger than this are not kept for last-good fallbacks. */
 const MAX_KEPT_BODY = 256 * 1024;

@@ -1,8 +1,8 @@
 import { request, type Agent, type ClientRequest, type IncomingMessage, type RequestOptions, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import type { UpstreamTarget } from "./compile-snapshot";
-import { UpstreamPool } from "./upstream-pool";
-import { GatewayError, upstreamError } from "./gateway-error";
+import type { UpstreamTarget } from "../config/compile-snapshot";
+import { UpstreamPool } from "../upstream/upstream-pool";
+import { GatewayError, upstreamError } from "../errors";
 import { BODY_TOO_LARGE, CONNECT_TIMEOUT, HEADER_TIMEOUT, MID_BODY_RESET, TOTAL_TIMEOUT, writeUpstreamHead, type ForwardCall, type Forwarder } from "./forwarder";
 
 const ATTEMPT = Symbol("bulwark.attempt");

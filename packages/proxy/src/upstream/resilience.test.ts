@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { CircuitBreaker, type BreakerPolicy, type BreakerState } from "./circuit-breaker";
 import { OutlierDetector } from "./outlier-detector";
-import { RetryBudget } from "./retry-budget";
-import { TokenBucket } from "./token-bucket";
+import { RetryBudget } from "../policies/retry-budget";
+import { TokenBucket } from "../policies/token-bucket";
 
 const policy: BreakerPolicy = { failureRateThreshold: 0.5, slowCallRateThreshold: 0.8, slowCallMs: 1000, windowMs: 10_000, minimumCalls: 10, openMs: 5_000, halfOpenProbes: 2 };
 

@@ -1,4 +1,4 @@
-import { GatewayError } from "./gateway-error";
+import { GatewayError } from "../errors";
 
 const BAD_PATH = () => new GatewayError(400, "BAD_REQUEST", "the request path is not valid");
 

@@ -1,8 +1,8 @@
 import type { Route } from "@bulwark/config/schema";
-import { GatewayError } from "../gateway-error";
-import type { GatewayRuntime } from "../gateway-runtime";
-import type { ProxyCall } from "../proxy-call";
-import type { RateDecision } from "../resilience/cluster-rate-limiter";
+import { GatewayError } from "../errors";
+import type { GatewayRuntime } from "../pipeline/gateway-runtime";
+import type { ProxyCall } from "../pipeline/proxy-call";
+import type { RateDecision } from "./cluster-rate-limiter";
 import { PRIORITY_RANK } from "./load-monitor";
 import { authStage, ipStage, type ConsumerIndex } from "./access-stages";
 

@@ -1,16 +1,16 @@
 import { parseAddress, type GatewayConfig, type Route, type Service, type Timeouts } from "@bulwark/config/schema";
 import { canonicalJson } from "@bulwark/config/hash";
-import { indexConsumers, type ConsumerIndex } from "./admission/access-stages";
-import { compileStages, type Stage } from "./admission/compile-stages";
-import { PRIORITY_RANK } from "./admission/load-monitor";
-import { createBalancer, type Balancer } from "./balancing/create-balancer";
+import { indexConsumers, type ConsumerIndex } from "../policies/access-stages";
+import { compileStages, type Stage } from "../policies/compile-stages";
+import { PRIORITY_RANK } from "../policies/load-monitor";
+import { createBalancer, type Balancer } from "../upstream/balancing/create-balancer";
 import { compileRouter } from "./compile-router";
-import { compileFallback, LastGoodCache, type CompiledFallback } from "./fallback";
-import { createRuntime, type GatewayRuntime } from "./gateway-runtime";
-import { CircuitBreaker } from "./resilience/circuit-breaker";
-import { OutlierDetector } from "./resilience/outlier-detector";
-import { RetryBudget } from "./resilience/retry-budget";
-import { ActiveHealth } from "./target-health";
+import { compileFallback, LastGoodCache, type CompiledFallback } from "../policies/fallback";
+import { createRuntime, type GatewayRuntime } from "../pipeline/gateway-runtime";
+import { CircuitBreaker } from "../upstream/circuit-breaker";
+import { OutlierDetector } from "../upstream/outlier-detector";
+import { RetryBudget } from "../policies/retry-budget";
+import { ActiveHealth } from "../upstream/target-health";
 
 export interface UpstreamTarget {
   /** host:port as configured; the key for per-target runtime state. */

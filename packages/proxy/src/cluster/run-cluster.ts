@@ -2,11 +2,11 @@ import cluster, { type Worker } from "node:cluster";
 import pino from "pino";
 import type { GatewayOptions } from "./gateway-options";
 import { runWorker } from "./run-worker";
-import { ActiveHealthChecker } from "./active-health-checker";
+import { ActiveHealthChecker } from "../upstream/active-health-checker";
 import type { ConnectionsMessage, FairShareMessage, HealthTargetsMessage, WorkerStatusMessage } from "./worker-messages";
 import { fairShare } from "./connection-share";
 import { AggregatorRegistry, Registry } from "prom-client";
-import { clusterMetricsText, collected } from "./telemetry/gateway-metrics";
+import { clusterMetricsText, collected } from "../telemetry/gateway-metrics";
 import { startAdmin } from "./admin-server";
 
 /** Node's lenient parser accepts requests that smuggling attacks rely on: never run the gateway with it. */

@@ -5,7 +5,7 @@ import { formatIssues } from "@bulwark/config/errors";
 import type { Db } from "@bulwark/db/client";
 import { CONFIG_CHANNEL, getLatestVersion, getLatestVersionNumber } from "@bulwark/db/config-store";
 import { compileSnapshot, type RuntimeRegistry, type Snapshot } from "./compile-snapshot";
-import type { GatewayRuntime } from "./gateway-runtime";
+import type { GatewayRuntime } from "../pipeline/gateway-runtime";
 import type { GatewayConfig } from "@bulwark/config/schema";
 import { readLastKnownGood, writeLastKnownGood, type StoredVersion } from "./last-known-good";
 

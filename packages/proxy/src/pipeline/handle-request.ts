@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Snapshot } from "./compile-snapshot";
-import type { Forwarder } from "./forwarder";
-import { GatewayError, sendError } from "./gateway-error";
+import type { Snapshot } from "../config/compile-snapshot";
+import type { Forwarder } from "../forward/forwarder";
+import { GatewayError, sendError } from "../errors";
 import type { GatewayRuntime } from "./gateway-runtime";
 import { normalizePath } from "./normalize-path";
 import { ProxyCall, type CallEnv } from "./proxy-call";
-import { randomHex } from "./telemetry/random-ids";
-import type { Outcome } from "./telemetry/rollup-recorder";
+import { randomHex } from "../telemetry/random-ids";
+import type { Outcome } from "../telemetry/rollup-recorder";
 import { readRequestHead } from "./upstream-headers";
 
 /** The W3C trace this request belongs to and the gateway's own span in it. */
