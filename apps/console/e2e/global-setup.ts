@@ -10,34 +10,14 @@ export const STACK_FILE = join(CONSOLE_DIR, "e2e/artifacts/stack.json");
 /** The first admin's signed-in browser state: every page test starts signed in (playwright.config.ts). */
 export const ADMIN_STATE_FILE = join(CONSOLE_DIR, "e2e/artifacts/admin-state.json");
 
-// Loaded by name so this file's typecheck (under Next's stricter NODE_ENV type) does not pull in the launcher's source.
-const LAUNCHER: string = "@bulwark/launcher/stack";
-type StartStack = (options: {
-  dataDir: string;
-  databaseUrl?: string;
-  consolePort: number;
-  gatewayPort: number;
-  adminPort: number;
-  workers?: number;
-  demo?: boolean;
-  quiet?: boolean;
-}) => Promise<{
-  consoleUrl: string;
-  gatewayUrl: string;
-  adminUrl: string;
-  databaseUrl: string;
-  firstAdmin: { email: string; password: string } | null;
-  stop(): Promise<void>;
-}>;
-
 /** 127.0.0.1 instead of localhost, so Node's fetch and the browser both reach the IPv4 listener. */
 const ipv4 = (url: string) => url.replace("//localhost:", "//127.0.0.1:");
 
-/** Starts the whole stack through the launcher (embedded PostgreSQL, two gateway workers, the console server). */
+/** Starts the whole stack through @bulwark/stack (embedded PostgreSQL, two gateway workers, the console server). */
 export default async function globalSetup(): Promise<() => Promise<void>> {
   if (!existsSync(join(CONSOLE_DIR, ".next/BUILD_ID"))) throw new Error("no production build: run `npm run build` in apps/console first");
   const dataDir = mkdtempSync(join(tmpdir(), "bulwark-e2e-"));
-  const { startStack } = (await import(LAUNCHER)) as { startStack: StartStack };
+  const { startStack } = await import("@bulwark/stack/start");
   // The console inherits this: SLO alerts are evaluated every 2 s, so alert history appears within a test's patience.
   process.env.BULWARK_SLO_EVAL_INTERVAL_MS = "2000";
   const stack = await startStack({

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { REPO_ROOT, startStack } from "./start-stack";
+import { REPO_ROOT } from "@bulwark/stack/repo-root";
+import { startStack } from "@bulwark/stack/start";
 
 // `npm start`: the whole of Bulwark on this machine, on an embedded PostgreSQL unless DATABASE_URL is set.
 const env = process.env;

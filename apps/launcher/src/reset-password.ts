@@ -3,7 +3,7 @@ import { SYSTEM_ACTOR } from "@bulwark/db/audit";
 import { createDb } from "@bulwark/db/client";
 import { resolveDatabase } from "@bulwark/db/database";
 import { resetPassword } from "@bulwark/db/users";
-import { REPO_ROOT } from "./start-stack";
+import { REPO_ROOT } from "@bulwark/stack/repo-root";
 
 // `npm run reset-password -- [email]`: the way back in when no admin can sign in. Works on DATABASE_URL, or on the
 // embedded PostgreSQL in BULWARK_DATA_DIR (stop `npm start` first: the embedded database has one owner at a time).

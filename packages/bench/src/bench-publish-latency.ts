@@ -6,8 +6,8 @@ import { publishDraft, replaceDraft, updateRoute, getRoute } from "@bulwark/db/c
 import { getFreePort, resolveDatabase } from "@bulwark/db/database";
 import { demoSeedConfig } from "@bulwark/demo/seed";
 import { startDemoPlatform } from "@bulwark/demo/platform";
-import { REPO_ROOT } from "@bulwark/launcher/stack";
-import { spawnService, waitForHttp } from "@bulwark/launcher/spawn";
+import { REPO_ROOT } from "@bulwark/stack/repo-root";
+import { spawnService, waitForHttp } from "@bulwark/stack/spawn";
 import { percentile } from "./percentiles";
 
 interface WorkerStatus {

@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { ensureFirstAdmin } from "@bulwark/db/auth";
 import { SYSTEM_ACTOR } from "@bulwark/db/audit";
 import { createDb } from "@bulwark/db/client";
@@ -8,9 +7,8 @@ import { getLatestVersionNumber, listRoutes, listServices, publishDraft, replace
 import { resolveDatabase } from "@bulwark/db/database";
 import { demoSeedConfig } from "@bulwark/demo/seed";
 import { startDemoPlatform, type DemoPlatform } from "@bulwark/demo/platform";
+import { REPO_ROOT } from "./repo-root";
 import { spawnService, waitForHttp, type ServiceProcess } from "./spawn-service";
-
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 export interface StackOptions {
   /** Holds the embedded PostgreSQL, the gateway's last-known-good file and the logs. */
@@ -156,7 +154,7 @@ function startConsole(options: StackOptions, env: NodeJS.ProcessEnv, logDir: str
     args: ["--import", "tsx", join(consoleDir, "server.ts")],
     cwd: consoleDir,
     // Password hashes (2 bounded slots) and PostgreSQL's SCRAM share libuv's pool: more threads than its default 4.
-    env: { UV_THREADPOOL_SIZE: "8", NODE_ENV: "production", ...env, CONSOLE_PORT: String(options.consolePort), CONSOLE_HOST: options.consoleHost ?? "127.0.0.1" },
+    env: { UV_THREADPOOL_SIZE: "8", ...env, NODE_ENV: "production", CONSOLE_PORT: String(options.consolePort), CONSOLE_HOST: options.consoleHost ?? "127.0.0.1" },
     logDir,
     quiet,
   });
