@@ -4,7 +4,7 @@ import Link from "next/link";
 import { JWT_ALGORITHMS } from "@bulwark/config/schema";
 import { Field, FieldMessage, type FieldErrors } from "@/components/form-bits";
 import { cidrList, type JwtAlgorithm } from "./route-access-draft";
-import type { PolicyProps } from "./route-policy-fields";
+import type { PolicyProps } from "./route-policy-props";
 
 const ALGORITHM_LABELS: Record<JwtAlgorithm, string> = {
   HS256: "HS256: shared secret",

@@ -1,23 +1,12 @@
 "use client";
 
 import { DEFAULT_RETRIES, HTTP_METHODS, PRIORITIES, RATE_LIMIT_KEYS, type Priority } from "@bulwark/config/schema";
-import { errorsUnder, Field, FieldMessage, PolicyFieldset, type FieldErrors } from "@/components/form-bits";
+import { errorsUnder, Field, FieldMessage, PolicyFieldset } from "@/components/form-bits";
 import { formatBytes } from "@/lib/format-units";
-import type { RetryNumberField, RouteDraft } from "./route-draft";
+import type { RetryNumberField } from "./route-draft";
 import { AccessFields } from "./route-access-fields";
 import { FallbackFields, FaultsFields, SplitFields } from "./route-release-fields";
-
-export type PolicyKey = "retries" | "fallback" | "rateLimit" | "split" | "faults" | "access";
-export interface PolicyProps {
-  draft: RouteDraft;
-  /** Patches one policy of the draft. */
-  patch: <K extends PolicyKey>(key: K, patch: Partial<RouteDraft[K]>) => void;
-  set: (patch: Partial<RouteDraft>) => void;
-  errors: FieldErrors;
-  serviceNames: string[];
-  /** The draft of the last save, whose errors are shown: list errors name entries by index in it. */
-  sent?: RouteDraft;
-}
+import type { PolicyProps } from "./route-policy-props";
 
 const PRIORITY_LABELS: Record<Priority, string> = {
   critical: "critical: shed last",

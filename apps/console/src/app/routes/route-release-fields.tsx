@@ -2,7 +2,7 @@
 
 import { Field, FieldMessage, PolicyFieldset } from "@/components/form-bits";
 import { blankHeader, headerNameIsValid, type HeaderDraft } from "./route-draft";
-import type { PolicyProps } from "./route-policy-fields";
+import type { PolicyProps } from "./route-policy-props";
 
 /** What the route answers when its upstream cannot: a static response or the last good one. */
 export function FallbackFields({ draft, patch, errors }: PolicyProps) {

@@ -9,7 +9,8 @@ import { DeleteButton, errorsUnder, FieldMessage, FormBanner } from "@/component
 import { Notice, PageHead } from "@/components/page-head";
 import { blankRoute, fromRoute, routeErrorPaths, toRouteBody, type RouteDraft } from "./route-draft";
 import { RoutePolicyBadges } from "./route-policy-badges";
-import { RoutePolicyFields, type PolicyProps } from "./route-policy-fields";
+import { RoutePolicyFields } from "./route-policy-fields";
+import type { PolicyProps } from "./route-policy-props";
 
 const TIMEOUT_FIELDS = [
   { key: "connectMs", label: "Connect timeout (ms)" },
