@@ -1,12 +1,12 @@
 /**
  * The console's HTTP server: Next's request handler behind one step that Next itself does not take. Next keeps a
  * client's own X-Forwarded-For and X-Forwarded-Proto; here both are rewritten from the socket (see
- * src/server/forwarded.ts), so only CONSOLE_TRUSTED_PROXIES can say who the client is and whether it used HTTPS.
+ * src/server/http/forwarded.ts), so only CONSOLE_TRUSTED_PROXIES can say who the client is and whether it used HTTPS.
  */
 import { createServer } from "node:http";
 import type { TLSSocket } from "node:tls";
 import next from "next";
-import { parseTrustedProxies, resolveForwarded } from "./src/server/forwarded";
+import { parseTrustedProxies, resolveForwarded } from "./src/server/http/forwarded";
 
 const port = Number(process.env.CONSOLE_PORT ?? 3000);
 const hostname = process.env.CONSOLE_HOST ?? "127.0.0.1";

@@ -1,5 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { stringProblem } from "./server/check-input";
+import { stringProblem } from "./server/http/check-input";
 
 /**
  * Security headers on every answer of the console, pages and API alike. The CSP allows only this origin's

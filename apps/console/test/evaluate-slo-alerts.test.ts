@@ -7,8 +7,8 @@ import { createRoute, createService } from "@bulwark/db/config-store";
 import { createSlo } from "@bulwark/db/slos";
 import { createTestDatabase, type TestDatabase } from "@bulwark/db/test-database";
 import { writeRollups, type RollupRow } from "@bulwark/db/traffic";
-import { evaluateSloAlerts, SLO_EVALUATOR_LOCK_KEY } from "@/server/evaluate-slo-alerts";
-import { startSloEvaluator } from "@/server/start-slo-evaluator";
+import { evaluateSloAlerts, SLO_EVALUATOR_LOCK_KEY } from "@/server/slo/evaluate-slo-alerts";
+import { startSloEvaluator } from "@/server/slo/start-slo-evaluator";
 
 let database: TestDatabase;
 let db: Db;

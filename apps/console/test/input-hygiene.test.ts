@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@bulwark/db/test-database";
-import { findInputProblem } from "@/server/check-input";
-import { readSessionCookie } from "@/server/session-cookie";
+import { findInputProblem } from "@/server/http/check-input";
+import { readSessionCookie } from "@/server/auth/session-cookie";
 import { bearer, makeSession, makeToken, ORIGIN } from "./auth-helpers";
 
 /**

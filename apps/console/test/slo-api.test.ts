@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb, type Db } from "@bulwark/db/client";
 import { createTestDatabase, type TestDatabase } from "@bulwark/db/test-database";
 import { writeRollups } from "@bulwark/db/traffic";
-import { evaluateSloAlerts } from "@/server/evaluate-slo-alerts";
+import { evaluateSloAlerts } from "@/server/slo/evaluate-slo-alerts";
 import { bearer, makeToken } from "./auth-helpers";
 
 let database: TestDatabase;

@@ -6,7 +6,7 @@ import { PublishBar } from "@/components/publish-bar";
 import { SideNav } from "@/components/side-nav";
 import { toJson } from "@/lib/api";
 import { getDb } from "@/server/db";
-import { currentPrincipal } from "@/server/page-auth";
+import { currentPrincipal } from "@/server/auth/page-auth";
 import "./global.css";
 import "./dashboards.css";
 

@@ -1,7 +1,7 @@
 import { listAudit } from "@bulwark/db/audit";
 import { toJson } from "@/lib/api";
 import { getDb } from "@/server/db";
-import { requirePage } from "@/server/page-auth";
+import { requirePage } from "@/server/auth/page-auth";
 import { AuditClient } from "./audit-client";
 
 export const dynamic = "force-dynamic";

@@ -2,7 +2,7 @@ import { listConsumers } from "@bulwark/db/consumers";
 import { getDb } from "@/server/db";
 import { ConsumersClient } from "./consumers-client";
 import "../access.css";
-import { requirePage } from "@/server/page-auth";
+import { requirePage } from "@/server/auth/page-auth";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { PageHead } from "@/components/page-head";
-import { requirePage } from "@/server/page-auth";
+import { requirePage } from "@/server/auth/page-auth";
 
 export const dynamic = "force-dynamic";
 

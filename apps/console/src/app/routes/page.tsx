@@ -2,7 +2,7 @@ import { listRoutes, listServices } from "@bulwark/db/config-store";
 import { getDb } from "@/server/db";
 import { RoutesClient } from "./routes-client";
 import "../access.css";
-import { requirePage } from "@/server/page-auth";
+import { requirePage } from "@/server/auth/page-auth";
 
 export const dynamic = "force-dynamic";
 

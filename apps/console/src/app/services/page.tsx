@@ -1,7 +1,7 @@
 import { listServices } from "@bulwark/db/config-store";
 import { getDb } from "@/server/db";
 import { ServicesClient } from "./services-client";
-import { requirePage } from "@/server/page-auth";
+import { requirePage } from "@/server/auth/page-auth";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { redirect } from "next/navigation";
 import { safeNext } from "@/lib/safe-next";
-import { currentPrincipal } from "@/server/page-auth";
+import { currentPrincipal } from "@/server/auth/page-auth";
 import { SignInForm } from "./sign-in-form";
 
 export const dynamic = "force-dynamic";

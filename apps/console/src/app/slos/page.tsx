@@ -3,7 +3,7 @@ import { listSloReports } from "@bulwark/db/slos";
 import { toJson } from "@/lib/api";
 import { getDb } from "@/server/db";
 import { SlosClient } from "./slos-client";
-import { requirePage } from "@/server/page-auth";
+import { requirePage } from "@/server/auth/page-auth";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { listTokens } from "@bulwark/db/tokens";
 import { toJson } from "@/lib/api";
 import { getDb } from "@/server/db";
-import { requirePage } from "@/server/page-auth";
+import { requirePage } from "@/server/auth/page-auth";
 import { TokensClient } from "./tokens-client";
 
 export const dynamic = "force-dynamic";

@@ -1,7 +1,7 @@
 import { listRoutes } from "@bulwark/db/config-store";
 import { getDb } from "@/server/db";
 import { TracesClient } from "./traces-client";
-import { requirePage } from "@/server/page-auth";
+import { requirePage } from "@/server/auth/page-auth";
 
 export const dynamic = "force-dynamic";
 

@@ -2,7 +2,7 @@ import { TIME_RANGE_NAMES, type TimeRange } from "@bulwark/config/slo";
 import { listRoutes, listServices } from "@bulwark/db/config-store";
 import { getDb } from "@/server/db";
 import { TrafficClient } from "./traffic-client";
-import { requirePage } from "@/server/page-auth";
+import { requirePage } from "@/server/auth/page-auth";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { listUsers } from "@bulwark/db/users";
 import { toJson } from "@/lib/api";
 import { getDb } from "@/server/db";
-import { requirePage } from "@/server/page-auth";
+import { requirePage } from "@/server/auth/page-auth";
 import { UsersClient } from "./users-client";
 
 export const dynamic = "force-dynamic";

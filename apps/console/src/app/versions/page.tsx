@@ -2,7 +2,7 @@ import { listVersions } from "@bulwark/db/config-store";
 import { toJson } from "@/lib/api";
 import { getDb } from "@/server/db";
 import { VersionsClient } from "./versions-client";
-import { requirePage } from "@/server/page-auth";
+import { requirePage } from "@/server/auth/page-auth";
 
 export const dynamic = "force-dynamic";
 

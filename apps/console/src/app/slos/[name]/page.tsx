@@ -6,7 +6,7 @@ import { getSloHistory, getSloReport, listSloAlerts } from "@bulwark/db/slos";
 import { toJson } from "@/lib/api";
 import { getDb } from "@/server/db";
 import { SloDetailClient } from "./slo-detail-client";
-import { requirePage } from "@/server/page-auth";
+import { requirePage } from "@/server/auth/page-auth";
 
 export const dynamic = "force-dynamic";
 

@@ -4,7 +4,7 @@ import { toJson } from "@/lib/api";
 import { getDb } from "@/server/db";
 import { readTrace } from "@/server/read-trace";
 import { TraceWaterfall } from "./trace-waterfall";
-import { requirePage } from "@/server/page-auth";
+import { requirePage } from "@/server/auth/page-auth";
 
 export const dynamic = "force-dynamic";
 

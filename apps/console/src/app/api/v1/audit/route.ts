@@ -1,7 +1,7 @@
 import { AuditQuerySchema } from "@bulwark/config/console-access";
 import { listAudit } from "@bulwark/db/audit";
-import { handle } from "@/server/handle";
-import { parseQuery } from "@/server/parse-query";
+import { handle } from "@/server/http/handle";
+import { parseQuery } from "@/server/http/parse-query";
 
 export const dynamic = "force-dynamic";
 

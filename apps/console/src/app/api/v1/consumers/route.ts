@@ -1,5 +1,5 @@
 import { createConsumer, listConsumers } from "@bulwark/db/consumers";
-import { handle, readJson } from "@/server/handle";
+import { handle, readJson } from "@/server/http/handle";
 
 export const dynamic = "force-dynamic";
 

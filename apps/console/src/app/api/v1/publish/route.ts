@@ -1,6 +1,6 @@
 import { publishDraft } from "@bulwark/db/config-store";
 import { ValidationError } from "@bulwark/db/errors";
-import { handle, readJson } from "@/server/handle";
+import { handle, readJson } from "@/server/http/handle";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 import { createRoute, listRoutes } from "@bulwark/db/config-store";
-import { handle, readJson } from "@/server/handle";
+import { handle, readJson } from "@/server/http/handle";
 
 export const dynamic = "force-dynamic";
 

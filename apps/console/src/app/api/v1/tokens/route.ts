@@ -1,5 +1,5 @@
 import { createToken, listTokens } from "@bulwark/db/tokens";
-import { handle, readJson } from "@/server/handle";
+import { handle, readJson } from "@/server/http/handle";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { TraceQuerySchema } from "@bulwark/config/slo";
 import { listTraces } from "@bulwark/db/traces";
-import { handle } from "@/server/handle";
-import { parseQuery } from "@/server/parse-query";
+import { handle } from "@/server/http/handle";
+import { parseQuery } from "@/server/http/parse-query";
 
 
 export const dynamic = "force-dynamic";

@@ -1,7 +1,7 @@
 import { TIME_RANGES, TrafficQuerySchema } from "@bulwark/config/slo";
 import { trafficSeries } from "@bulwark/db/traffic";
-import { handle } from "@/server/handle";
-import { parseQuery } from "@/server/parse-query";
+import { handle } from "@/server/http/handle";
+import { parseQuery } from "@/server/http/parse-query";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 import { listVersions } from "@bulwark/db/config-store";
-import { handle } from "@/server/handle";
+import { handle } from "@/server/http/handle";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 import { listWorkers } from "@bulwark/db/workers";
-import { handle } from "@/server/handle";
+import { handle } from "@/server/http/handle";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { signIn } from "@bulwark/db/auth";
-import { handle, readJson } from "@/server/handle";
-import { readSessionCookie, sessionCookie } from "@/server/session-cookie";
+import { handle, readJson } from "@/server/http/handle";
+import { readSessionCookie, sessionCookie } from "@/server/auth/session-cookie";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { signOut } from "@bulwark/db/auth";
 import { BadRequestError } from "@/server/api-error";
-import { handle } from "@/server/handle";
-import { clearedSessionCookie, readSessionCookie } from "@/server/session-cookie";
+import { handle } from "@/server/http/handle";
+import { clearedSessionCookie, readSessionCookie } from "@/server/auth/session-cookie";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 import { deleteSlo, getSlo, updateSlo } from "@bulwark/db/slos";
-import { handle, readJson } from "@/server/handle";
+import { handle, readJson } from "@/server/http/handle";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 import { revokeToken } from "@bulwark/db/tokens";
-import { handle } from "@/server/handle";
+import { handle } from "@/server/http/handle";
 
 export const dynamic = "force-dynamic";
 

@@ -1,4 +1,4 @@
-import { handle } from "@/server/handle";
+import { handle } from "@/server/http/handle";
 import { readTrace } from "@/server/read-trace";
 
 export const dynamic = "force-dynamic";

@@ -1,5 +1,5 @@
 import { deleteUser, updateUser } from "@bulwark/db/users";
-import { handle, readJson } from "@/server/handle";
+import { handle, readJson } from "@/server/http/handle";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { getVersion } from "@bulwark/db/config-store";
 import { NotFoundError } from "@bulwark/db/errors";
-import { handle } from "@/server/handle";
+import { handle } from "@/server/http/handle";
 
 export const dynamic = "force-dynamic";
 

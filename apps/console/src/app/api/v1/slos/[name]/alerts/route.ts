@@ -1,5 +1,5 @@
 import { listSloAlerts } from "@bulwark/db/slos";
-import { handle } from "@/server/handle";
+import { handle } from "@/server/http/handle";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { SloHistoryQuerySchema, TIME_RANGES } from "@bulwark/config/slo";
 import { getSloHistory } from "@bulwark/db/slos";
-import { handle } from "@/server/handle";
-import { parseQuery } from "@/server/parse-query";
+import { handle } from "@/server/http/handle";
+import { parseQuery } from "@/server/http/parse-query";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 import { revokeApiKey } from "@bulwark/db/consumers";
-import { handle } from "@/server/handle";
+import { handle } from "@/server/http/handle";
 
 export const dynamic = "force-dynamic";
 

@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { formatIssues } from "@bulwark/config/errors";
-import { ConsumerSchema, RouteSchema } from "@bulwark/config/schema";
+import { RouteSchema } from "@bulwark/config/schema";
 import { redactEntity, restoreEntitySecrets } from "@bulwark/config/secrets";
 import type { Route } from "@/lib/api";
-import { blankConsumer, consumerErrorPaths, fromConsumer, toConsumerBody } from "@/app/consumers/consumer-draft";
-import { blankRoute, fromRoute, routeErrorPaths, toRouteBody, type RouteDraft } from "@/app/routes/route-draft";
-import { routeBadges } from "@/app/routes/route-policy-badges";
+import { blankRoute, fromRoute, routeErrorPaths, toRouteBody, type RouteDraft } from "./route-draft";
+import { routeBadges } from "./route-policy-badges";
 
 const SECRET = "s".repeat(40);
 const base = (): RouteDraft => ({ ...blankRoute("catalog"), name: "exams", path: "/exams" });
@@ -116,16 +115,5 @@ describe("route access drafts", () => {
     expect(badges.map((b) => b.text)).toEqual(["key auth", "JWT RS256", "IP allow 2", "IP deny 1", "rate 100/1s per consumer"]);
     expect(badges.find((b) => b.key === "jwt")?.title).toBe("requests need a bearer token signed with keys from https://auth.example.edu/jwks.json; either credential passes");
     expect(badges.find((b) => b.key === "ip-deny")?.title).toBe("10.6.6.6 get 403 (1 entry)");
-  });
-});
-
-describe("consumer drafts", () => {
-  it("sends name and description only, so saving never touches the consumer's keys", () => {
-    const consumer = ConsumerSchema.parse({ name: "mobile-app", description: "iOS app", apiKeys: [{ id: "abcdef123456", sha256: "a".repeat(64), createdAt: "2026-11-25T10:00:00Z" }] });
-    const body = toConsumerBody({ ...fromConsumer(consumer), description: "  iOS and Android apps " });
-    expect(body).toEqual({ name: "mobile-app", description: "iOS and Android apps" });
-    expect(formatIssues(ConsumerSchema.safeParse(toConsumerBody({ ...blankConsumer(), name: "Mobile App" })).error!)[0].path).toBe("name");
-    expect(consumerErrorPaths("description")).toBe(true);
-    expect(consumerErrorPaths("apiKeys")).toBe(false);
   });
 });

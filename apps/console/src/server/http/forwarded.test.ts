@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseTrustedProxies, resolveForwarded } from "@/server/forwarded";
+import { parseTrustedProxies, resolveForwarded } from "@/server/http/forwarded";
 
 const none = parseTrustedProxies(undefined);
 const lb = parseTrustedProxies("10.0.0.0/8, 192.0.2.10, fd00::/8");

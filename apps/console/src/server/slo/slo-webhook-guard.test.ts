@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Resolve } from "@bulwark/config/outbound-fetch";
 import { readOutboundPolicy } from "@bulwark/config/outbound-policy";
 import type { Slo } from "@bulwark/config/slo";
-import { sendWebhook, type AlertChange } from "@/server/evaluate-slo-alerts";
+import { sendWebhook, type AlertChange } from "@/server/slo/evaluate-slo-alerts";
 
 let receiver: Server;
 let port = 0;

@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { formatIssues } from "@bulwark/config/errors";
-import { RouteSchema, ServiceSchema } from "@bulwark/config/schema";
+import { RouteSchema } from "@bulwark/config/schema";
 import { redactEntity } from "@bulwark/config/secrets";
 import { ApiError } from "@/lib/api";
-import { blankRoute, fromRoute, routeErrorPaths, toRouteBody, type RouteDraft } from "@/app/routes/route-draft";
-import { routeBadges } from "@/app/routes/route-policy-badges";
-import { blankService, fromService, serviceErrorPaths, toServiceBody } from "@/app/services/service-draft";
+import { blankRoute, fromRoute, routeErrorPaths, toRouteBody, type RouteDraft } from "./route-draft";
+import { routeBadges } from "./route-policy-badges";
 
 const base = (): RouteDraft => ({ ...blankRoute("catalog"), name: "courses", path: "/courses" });
 const errorsOf = (body: unknown) => {
@@ -111,25 +110,5 @@ describe("route form drafts", () => {
       "body ≤ 1 MiB",
     ]);
     expect(routeBadges(redactEntity("routes", RouteSchema.parse(toRouteBody(base()))), false)).toEqual([]);
-  });
-});
-
-describe("service form drafts", () => {
-  const named = () => ({ ...blankService(), name: "catalog", targets: [{ key: 1, address: "127.0.0.1:4001", weight: "100" }] });
-
-  it("sends no circuit breaker until it is switched on, then the schema's defaults for blank fields", () => {
-    expect(ServiceSchema.parse(toServiceBody(named())).circuitBreaker).toBeNull();
-    const d = named();
-    d.circuitBreaker = { ...d.circuitBreaker, enabled: true, failureRatePercent: "25", openMs: "" };
-    const saved = ServiceSchema.parse(toServiceBody(d));
-    expect(saved.circuitBreaker).toEqual({ failureRatePercent: 25, slowCallRatePercent: 100, slowCallMs: 5000, windowMs: 10000, minimumCalls: 20, openMs: 30000, halfOpenProbes: 3 });
-    expect(ServiceSchema.parse(toServiceBody(fromService(saved)))).toEqual(saved);
-  });
-
-  it("shows breaker errors at their inputs while the breaker is on", () => {
-    const on = named();
-    on.circuitBreaker.enabled = true;
-    expect(serviceErrorPaths(on)("circuitBreaker.windowMs")).toBe(true);
-    expect(serviceErrorPaths(named())("circuitBreaker.windowMs")).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { cache } from "react";
 import { roleAllows, type Role } from "@bulwark/db/roles";
 import { authenticate, type Principal } from "./authenticate";
-import { getDb } from "./db";
+import { getDb } from "@/server/db";
 import { safeNext } from "@/lib/safe-next";
 
 /** The request's principal, once per render (layout and page share it); null when not signed in. */

@@ -3,10 +3,10 @@ import type { AuditContext } from "@bulwark/db/audit";
 import type { Db } from "@bulwark/db/client";
 import { ForbiddenError, UnauthorizedError, ValidationError } from "@bulwark/db/errors";
 import { roleAllows, type Role } from "@bulwark/db/roles";
-import { BadRequestError, toErrorResponse } from "./api-error";
-import { auditContext, authenticate, checkOrigin, clientIp, isSafeMethod, type Principal } from "./authenticate";
+import { BadRequestError, toErrorResponse } from "@/server/api-error";
+import { auditContext, authenticate, checkOrigin, clientIp, isSafeMethod, type Principal } from "@/server/auth/authenticate";
 import { findInputProblem, INPUT_LIMITS, stringProblem } from "./check-input";
-import { getDb } from "./db";
+import { getDb } from "@/server/db";
 
 export interface HandlerContext {
   db: Db;
