@@ -19,6 +19,17 @@ export class GatewayError extends Error {
   get upstream(): boolean {
     return this.code.startsWith("UPSTREAM_");
   }
+
+  /** Errors that mean the service cannot answer, which a route's fallback answers in its place. */
+  get fallbackable(): boolean {
+    return this.upstream || this.code === "CIRCUIT_OPEN" || this.code === "NO_HEALTHY_UPSTREAM";
+  }
+}
+
+export const GATEWAY_ERROR = new GatewayError(500, "GATEWAY_ERROR", "the gateway failed to handle the request");
+/** What any thrown value becomes: a GatewayError as it is, anything else the gateway's own 500. */
+export function asGatewayError(thrown: unknown): GatewayError {
+  return thrown instanceof GatewayError ? thrown : GATEWAY_ERROR;
 }
 
 const JSON_TYPE = "application/json";

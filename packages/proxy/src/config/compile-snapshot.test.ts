@@ -49,11 +49,19 @@ describe("compileSnapshot", () => {
 
   it("keeps balancer state across reloads for unchanged services only", () => {
     const registry: RuntimeRegistry = new Map();
-    const config = { services: [svc("a", "h:1", "h:2"), svc("b", "h:3")], routes: [] };
-    const first = compile(config, registry);
-    expect(registry.size).toBe(2);
-    const again = compile({ services: [svc("a", "h:1", "h:2"), svc("b", "h:4")], routes: [] }, registry);
-    expect(registry.size).toBe(2);
+    const routes = [
+      { name: "ra", path: "/a", service: "a" },
+      { name: "rb", path: "/b", service: "b" },
+    ];
+    const runtimeOf = (snap: ReturnType<typeof compile>, path: string) => snap.match("GET", path, "h")!.route.service.runtime;
+    const first = compile({ services: [svc("a", "h:1", "h:2"), svc("b", "h:3")], routes }, registry);
+    const again = compile({ services: [svc("a", "h:1", "h:2"), svc("b", "h:4")], routes }, registry);
+    expect(runtimeOf(again, "/a")).toBe(runtimeOf(first, "/a"));
+    expect(runtimeOf(again, "/a").balancer).toBe(runtimeOf(first, "/a").balancer);
+    expect(runtimeOf(again, "/b")).not.toBe(runtimeOf(first, "/b"));
+    // The changed service's old state is dropped, not kept beside the new one.
+    expect(registry.size).toBe(4);
+    expect([...registry.values()]).not.toContain(runtimeOf(first, "/b"));
     expect(first).not.toBe(again);
     expect(Object.isFrozen(again)).toBe(true);
   });
@@ -63,27 +71,26 @@ describe("compiled route policies", () => {
   const routeOf = (route: Record<string, unknown>, services = [svc("a", "h:1"), svc("b", "h:2")]) =>
     compile({ services, routes: [{ name: "r", path: "/r", service: "a", ...route }] }).match("GET", "/r", "h")!.route;
 
-  it("leave a policy that is off out of the route's stages: only load shedding runs for a plain route", () => {
+  it("leave a policy that is off out of the route's chain: only load shedding runs for a plain route", () => {
     const plain = routeOf({});
-    expect(plain.stages).toHaveLength(1);
-    expect(plain.fallback).toBeNull();
-    expect(plain.split).toBeNull();
+    expect(plain.chain.admit).toHaveLength(1);
+    expect(plain.chain.route).toHaveLength(0);
+    expect(plain.chain.respond).toHaveLength(0);
     expect(plain.maxBodyBytes).toBe(Infinity);
     expect(plain.retry?.attempts).toBe(1);
     expect(routeOf({ retries: { attempts: 0 } }).retry).toBeNull();
     const busy = routeOf({ maxBodyBytes: 10, rateLimit: {}, faults: { abort: { percent: 1 }, delay: { percent: 1, ms: 5 } } });
-    expect(busy.stages).toHaveLength(5);
-    expect(routeOf({ faults: { abort: { percent: 0 } } }).stages).toHaveLength(1); // a 0% fault costs nothing
+    expect(busy.chain.admit).toHaveLength(5);
+    expect(routeOf({ faults: { abort: { percent: 0 } } }).chain.admit).toHaveLength(1); // a 0% fault costs nothing
+    expect(routeOf({ fallback: { status: 503, body: "{}", lastGood: true } }).chain.respond).toHaveLength(2);
+    expect(routeOf({ fallback: { status: 503, body: "{}" } }).chain.respond).toHaveLength(1);
   });
 
-  it("compile the retry statuses, the fallback answer and the split", () => {
-    const r = routeOf({ retries: { statuses: [503] }, fallback: { status: 200, body: "{}", headers: { "Content-Type": "application/json" } }, split: { service: "b", percent: 10, header: { name: "X-Canary", value: "1" } } });
+  it("compile the retry statuses, and a split into the route phase", () => {
+    const r = routeOf({ retries: { statuses: [503] }, split: { service: "b", percent: 10, header: { name: "X-Canary", value: "1" } } });
     expect(r.retry!.statuses[503]).toBe(1);
     expect(r.retry!.statuses[502]).toBe(0);
-    expect(r.fallback!.headers).toEqual({ "content-type": "application/json", "content-length": "2", "cache-control": "no-store", "x-bulwark-fallback": "static" });
-    expect(r.split).toMatchObject({ percent: 10, header: "x-canary", value: "1" });
-    expect(r.split!.service.name).toBe("b");
-    expect(r.priority).toBe(1);
+    expect(r.chain.route).toHaveLength(1);
   });
 
   it("keep a route's retry budget and kept responses across reloads while its settings are unchanged", () => {

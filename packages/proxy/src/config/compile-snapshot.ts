@@ -1,82 +1,18 @@
 import { parseAddress, type GatewayConfig, type Route, type Service, type Timeouts } from "@bulwark/config/schema";
 import { canonicalJson } from "@bulwark/config/hash";
-import { indexConsumers, type ConsumerIndex } from "../policies/access-stages";
-import { compileStages, type Stage } from "../policies/compile-stages";
-import { PRIORITY_RANK } from "../policies/load-monitor";
-import { createBalancer, type Balancer } from "../upstream/balancing/create-balancer";
-import { compileRouter } from "./compile-router";
-import { compileFallback, LastGoodCache, type CompiledFallback } from "../policies/fallback";
+import { compileChain, type ChainContext } from "../pipeline/compile-chain";
+import type { CompiledRoute, CompiledService, RouteRuntime, ServiceRuntime } from "../pipeline/compiled-route";
 import { createRuntime, type GatewayRuntime } from "../pipeline/gateway-runtime";
+import { indexConsumers } from "../policies/auth";
+import { LastGoodCache } from "../policies/last-good-cache";
+import { compileRetry } from "../policies/retry";
+import { RetryBudget } from "../policies/retry-budget";
+import { createBalancer } from "../upstream/balancing/create-balancer";
 import { CircuitBreaker } from "../upstream/circuit-breaker";
 import { OutlierDetector } from "../upstream/outlier-detector";
-import { RetryBudget } from "../policies/retry-budget";
 import { ActiveHealth } from "../upstream/target-health";
-
-export interface UpstreamTarget {
-  /** host:port as configured; the key for per-target runtime state. */
-  address: string;
-  host: string;
-  port: number;
-  weight: number;
-}
-
-/** Per-service state that outlives snapshots: kept across reloads while the service's targets are unchanged. */
-export interface ServiceRuntime {
-  readonly signature: string;
-  readonly balancer: Balancer;
-  /** Null when the service has no circuit breaker. */
-  readonly breaker: CircuitBreaker | null;
-  /** Feeds passive outlier ejection: did the request sent to target `index` fail upstream? */
-  report(index: number, failed: boolean): void;
-}
-
-/** Per-route state that outlives snapshots while the route's retry and fallback settings are unchanged. */
-export interface RouteRuntime {
-  readonly signature: string;
-  readonly retryBudget: RetryBudget;
-  readonly lastGood: LastGoodCache;
-}
-
-export interface CompiledRetry {
-  readonly attempts: number;
-  /** Indexed by status: retry on it? */
-  readonly statuses: Uint8Array;
-  readonly methods: ReadonlySet<string>;
-  readonly backoffMs: number;
-  readonly maxBackoffMs: number;
-}
-
-export interface CompiledSplit {
-  readonly service: CompiledService;
-  readonly percent: number;
-  readonly header: string | null;
-  readonly value: string | null;
-}
-
-export interface CompiledService {
-  readonly name: string;
-  readonly targets: readonly UpstreamTarget[];
-  readonly runtime: ServiceRuntime;
-}
-
-export interface CompiledRoute {
-  readonly name: string;
-  readonly service: CompiledService;
-  /** Characters to cut from the start of the path when forwarding (strip prefix), or 0. */
-  readonly stripLength: number;
-  readonly timeouts: Timeouts;
-  /** 0 critical, 1 normal, 2 low. */
-  readonly priority: number;
-  /** Admission stages run before forwarding; only the policies that are on. */
-  readonly stages: readonly Stage[];
-  readonly split: CompiledSplit | null;
-  /** Null when the route never retries. */
-  readonly retry: CompiledRetry | null;
-  readonly fallback: CompiledFallback | null;
-  /** Infinity when unlimited. */
-  readonly maxBodyBytes: number;
-  readonly runtime: RouteRuntime;
-}
+import type { UpstreamTarget } from "../upstream/upstream-target";
+import { compileRouter } from "./compile-router";
 
 export interface RouteMatch {
   route: CompiledRoute;
@@ -146,36 +82,20 @@ function compileRouteRuntime(route: Route, registry: RuntimeRegistry, used: Set<
   return runtime;
 }
 
-function compileRetry(route: Route): CompiledRetry | null {
-  const r = route.retries;
-  if (r.attempts === 0 || r.methods.length === 0) return null;
-  const statuses = new Uint8Array(600);
-  for (const s of r.statuses) statuses[s] = 1;
-  return Object.freeze({ attempts: r.attempts, statuses, methods: new Set<string>(r.methods), backoffMs: r.backoffMs, maxBackoffMs: r.maxBackoffMs });
-}
-
-function compileRoute(r: Route, services: Map<string, CompiledService>, registry: RuntimeRegistry, used: Set<string>, runtime: GatewayRuntime, consumers: ConsumerIndex): CompiledRoute {
-  const service = services.get(r.service);
+function compileRoute(r: Route, registry: RuntimeRegistry, used: Set<string>, context: ChainContext): CompiledRoute {
+  const service = context.services.get(r.service);
   if (!service) throw new Error(`route ${r.name} refers to unknown service ${r.service}`);
-  let split: CompiledSplit | null = null;
-  if (r.split) {
-    const other = services.get(r.split.service);
-    if (!other) throw new Error(`route ${r.name} splits traffic to unknown service ${r.split.service}`);
-    split = Object.freeze({ service: other, percent: r.split.percent, header: r.split.header?.name.toLowerCase() ?? null, value: r.split.header?.value ?? null });
-  }
   const stripLength = r.stripPrefix ? literalPrefix(r).length : 0;
+  const runtime = compileRouteRuntime(r, registry, used);
   return Object.freeze({
     name: r.name,
     service,
     stripLength: stripLength > 1 ? stripLength : 0,
     timeouts: Object.freeze({ ...r.timeouts }),
-    priority: PRIORITY_RANK[r.priority],
-    stages: compileStages(r, runtime, consumers),
-    split,
-    retry: compileRetry(r),
-    fallback: r.fallback ? compileFallback(r.fallback) : null,
     maxBodyBytes: r.maxBodyBytes ?? Infinity,
-    runtime: compileRouteRuntime(r, registry, used),
+    chain: compileChain(r, runtime, context),
+    retry: compileRetry(r),
+    runtime,
   });
 }
 
@@ -192,8 +112,8 @@ export function compileSnapshot(
   const used = new Set<string>();
   const services = new Map<string, CompiledService>();
   for (const s of config.services) services.set(s.name, compileService(s, registry, used, runtime));
-  const consumers = indexConsumers(config.consumers);
-  const router = compileRouter(config.routes.map((route) => ({ route, target: compileRoute(route, services, registry, used, runtime, consumers) })));
+  const context: ChainContext = { services, consumers: indexConsumers(config.consumers), runtime };
+  const router = compileRouter(config.routes.map((route) => ({ route, target: compileRoute(route, registry, used, context) })));
   for (const key of registry.keys()) if (!used.has(key)) registry.delete(key);
   return Object.freeze({
     version: meta.version,

@@ -1,6 +1,6 @@
 import { request, type Agent, type ClientRequest, type IncomingMessage, type RequestOptions, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import type { UpstreamTarget } from "../config/compile-snapshot";
+import type { UpstreamTarget } from "../upstream/upstream-target";
 import { UpstreamPool } from "../upstream/upstream-pool";
 import { GatewayError, upstreamError } from "../errors";
 import { BODY_TOO_LARGE, CONNECT_TIMEOUT, HEADER_TIMEOUT, MID_BODY_RESET, TOTAL_TIMEOUT, writeUpstreamHead, type ForwardCall, type Forwarder } from "./forwarder";

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Timeouts } from "@bulwark/config/schema";
 import { GatewayError } from "../errors";
-import type { UpstreamTarget } from "../config/compile-snapshot";
+import type { UpstreamTarget } from "../upstream/upstream-target";
 import { responseHeaderList } from "../pipeline/upstream-headers";
 
 /** One attempt's settings and the pipeline's hooks; the forwarder knows nothing else of the pipeline. */

@@ -1,4 +1,4 @@
-import { JwksCache } from "../policies/access-stages";
+import { JwksCache } from "../policies/jwks-cache";
 import { LoadMonitor } from "../policies/load-monitor";
 import type { BreakerState } from "../upstream/circuit-breaker";
 import { ClusterRateLimiter } from "../policies/cluster-rate-limiter";

@@ -1,41 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Snapshot } from "../config/compile-snapshot";
+import { asGatewayError, GatewayError, sendError } from "../errors";
 import type { Forwarder } from "../forward/forwarder";
-import { GatewayError, sendError } from "../errors";
+import { randomHex } from "../telemetry/random-ids";
+import type { FinishedRequest, LogStep, TraceContext } from "./compiled-route";
+import { onAttemptDone, onUpstreamResponse } from "./forward-phase";
 import type { GatewayRuntime } from "./gateway-runtime";
 import { normalizePath } from "./normalize-path";
-import { ProxyCall, type CallEnv } from "./proxy-call";
-import { randomHex } from "../telemetry/random-ids";
-import type { Outcome } from "../telemetry/rollup-recorder";
+import { RequestContext, type PipelineEnv } from "./request-context";
+import { runPipeline } from "./run-pipeline";
 import { readRequestHead } from "./upstream-headers";
-
-/** The W3C trace this request belongs to and the gateway's own span in it. */
-export interface TraceContext {
-  traceId: string;
-  spanId: string;
-  /** The caller's span, when the request came with a traceparent. */
-  parentSpanId: string | null;
-  sampled: boolean;
-}
-
-export interface FinishedRequest {
-  route: string | null;
-  service: string | null;
-  status: number;
-  errorCode: string | null;
-  outcome: Outcome;
-  /** Attempts beyond the first. */
-  retries: number;
-  ms: number;
-  method: string;
-  path: string;
-  /** performance.now() when the request arrived. */
-  startedAt: number;
-  trace: TraceContext;
-  /** The routed call, with its upstream attempts and decisions; null when the request was refused before routing. */
-  call: ProxyCall | null;
-}
 
 export interface RequestHandlerDeps {
   /** The snapshot in force; read once per request, so in-flight requests finish on the version they began with. */
@@ -47,8 +22,8 @@ export interface RequestHandlerDeps {
   maxHeaderCount: number;
   /** Share of new traces (no sampled traceparent from the caller) whose spans are kept. */
   traceSampleRatio: number;
-  /** Called once when a request ends. */
-  onFinish?(finished: FinishedRequest): void;
+  /** The log phase: called once when a request ends, whatever its outcome. */
+  onFinish?: LogStep;
   /** Should this answer close its connection (draining, or this worker holds more than its share)? */
   closeConnection(): boolean;
 }
@@ -73,6 +48,7 @@ function hostOf(header: string | undefined): string {
   return h.toLowerCase();
 }
 
+const NO_TRIES: FinishedRequest["tries"] = Object.freeze([]);
 const ZERO_TRACE = "00000000000000000000000000000000";
 
 /** Continues the caller's trace (parent-based sampling) or starts one, sampled at `ratio`. */
@@ -92,32 +68,14 @@ function clientAddress(peer: string, trusted: boolean, forwardedFor: string | un
 }
 
 /**
- * The gateway's request pipeline: snapshot -> normalise and route -> forwarding headers -> the route's call
- * (admission stages, breaker, balance, forward, retries, fallback), with one error path that turns any
- * GatewayError into the JSON answer.
+ * The gateway's request entry: snapshot -> normalise and route -> forwarding headers -> the route's compiled
+ * chain (admit, route, forward, respond, log: run-pipeline). A request refused before routing gets its JSON
+ * error here and is logged like any other.
  */
 export function createRequestHandler(deps: RequestHandlerDeps) {
-  const onFinish = deps.onFinish;
+  const log: LogStep = deps.onFinish ?? (() => {});
   const random = deps.runtime.random;
-  const env: CallEnv = {
-    forwarder: deps.forwarder,
-    runtime: deps.runtime,
-    onFinish: (call, status, code) =>
-      onFinish?.({
-        route: call.route.name,
-        service: call.service.name,
-        status,
-        errorCode: code,
-        outcome: call.outcome,
-        retries: call.attempt,
-        ms: performance.now() - call.started,
-        method: call.req.method ?? "",
-        path: call.path,
-        startedAt: call.started,
-        trace: call.trace,
-        call,
-      }),
-  };
+  const env: PipelineEnv = { forwarder: deps.forwarder, runtime: deps.runtime, onUpstreamResponse, onAttemptDone, log };
 
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
@@ -171,14 +129,25 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       else if (head.contentLength === undefined && !BODYLESS_METHODS.has(method)) upstream.push("content-length", "0");
       const answer = deps.closeConnection() ? ["x-request-id", requestId, "connection", "close"] : ["x-request-id", requestId];
 
-      new ProxyCall(req, res, route, requestId, clientAddress(peer, trusted, forwardedFor), hasBody, head.contentLength, upstream, answer, started, path, trace, env).run();
+      const request = new RequestContext(req, res, route, env, started);
+      request.requestId = requestId;
+      request.clientIp = clientAddress(peer, trusted, forwardedFor);
+      request.path = path;
+      request.method = method;
+      request.contentLength = head.contentLength;
+      request.hasBody = hasBody;
+      request.upstreamHeaders = upstream;
+      request.responseHeaders = answer;
+      request.trace = trace;
+      runPipeline(request);
     } catch (error) {
-      const e = error instanceof GatewayError ? error : new GatewayError(500, "GATEWAY_ERROR", "the gateway failed to handle the request");
+      const e = asGatewayError(error);
       res.setHeader("x-request-id", requestId);
       if (e.status === 400 || e.status === 431) res.setHeader("connection", "close"); // framing is not to be trusted
       sendError(res, e, requestId);
       if (path === "") path = (req.url ?? "").slice(0, 200);
-      onFinish?.({ route: null, service: null, status: e.status, errorCode: e.code, outcome: e.outcome, retries: 0, ms: performance.now() - started, method: req.method ?? "", path, startedAt: started, trace, call: null });
+      const refused: FinishedRequest = { routeName: null, serviceName: null, status: e.status, errorCode: e.code, outcome: e.outcome, attempt: 0, ms: performance.now() - started, method: req.method ?? "", path, started, trace, tries: NO_TRIES, decisions: null };
+      log(refused);
     }
   };
 }

@@ -3,7 +3,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, TracerProvider, type IdGenerator } from "@opentelemetry/sdk-trace";
 import type { SpanRow } from "@bulwark/db/traces";
-import type { FinishedRequest } from "../pipeline/handle-request";
+import type { FinishedRequest } from "../pipeline/compiled-route";
 import { randomHex } from "./random-ids";
 
 export interface TraceRecorderOptions {
@@ -131,31 +131,30 @@ export class TraceRecorder {
 
 /** The server span of a finished request and a client span per upstream attempt. */
 export function spansOf(f: FinishedRequest, keptBecause: SpanRow["keptBecause"], worker: string): SpanRow[] {
-  const startEpoch = performance.timeOrigin + f.startedAt;
-  const call = f.call;
+  const startEpoch = performance.timeOrigin + f.started;
+  const tries = f.tries;
   const root: SpanRow = {
     traceId: f.trace.traceId,
     spanId: f.trace.spanId,
     parentSpanId: f.trace.parentSpanId,
-    name: `${f.method} ${f.route ?? "(no route)"}`,
+    name: `${f.method} ${f.routeName ?? "(no route)"}`,
     kind: "server",
-    route: f.route,
-    service: f.service,
-    target: call?.lastTry?.target ?? null,
+    route: f.routeName,
+    service: f.serviceName,
+    target: tries.length ? tries[tries.length - 1].target : null,
     method: f.method,
     path: f.path,
     status: f.status,
     errorCode: f.errorCode,
     outcome: f.outcome,
-    retries: f.retries,
+    retries: f.attempt,
     startedAt: new Date(startEpoch),
     durationMs: f.ms,
-    attributes: { worker, ...(call?.decisions ?? {}) },
+    attributes: { worker, ...(f.decisions ?? {}) },
     keptBecause,
   };
   const rows = [root];
-  if (call === null) return rows;
-  call.tries.forEach((t, i) => {
+  tries.forEach((t, i) => {
     const attributes: Record<string, unknown> = {};
     if (t.connectMs !== null) attributes.connectMs = round(t.connectMs);
     if (t.firstByteMs !== null) attributes.firstByteMs = round(t.firstByteMs);
@@ -165,7 +164,7 @@ export function spansOf(f: FinishedRequest, keptBecause: SpanRow["keptBecause"],
       parentSpanId: f.trace.spanId,
       name: `upstream attempt ${i + 1}`,
       kind: "client",
-      route: f.route,
+      route: f.routeName,
       service: t.service,
       target: t.target,
       method: f.method,

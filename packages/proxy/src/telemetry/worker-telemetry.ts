@@ -5,7 +5,7 @@ import { writeRollups } from "@bulwark/db/traffic";
 import type { LoadMonitor } from "../policies/load-monitor";
 import type { WatcherState } from "../config/config-watcher";
 import type { GatewayOptions } from "../cluster/gateway-options";
-import type { FinishedRequest } from "../pipeline/handle-request";
+import type { FinishedRequest } from "../pipeline/compiled-route";
 import { collected, createWorkerRegistry } from "./gateway-metrics";
 import { RollupRecorder } from "./rollup-recorder";
 import { TraceRecorder } from "./trace-recorder";
@@ -74,8 +74,8 @@ export function startWorkerTelemetry(deps: {
 
   return {
     onFinish(f) {
-      counters.record(f.route, f.service, f.status, f.outcome, f.ms, f.retries);
-      if (f.route !== null && f.service !== null) rollups.record(f.route, f.service, f.status, f.outcome, f.ms);
+      counters.record(f.routeName, f.serviceName, f.status, f.outcome, f.ms, f.attempt);
+      if (f.routeName !== null && f.serviceName !== null) rollups.record(f.routeName, f.serviceName, f.status, f.outcome, f.ms);
       traces.offer(f);
     },
     flush,
