@@ -39,6 +39,7 @@ function sourceFiles(dir: string): string[] {
   return files;
 }
 
+const ERRNO = new Set(Object.keys(constants.errno));
 const status = (raw: string): Status => (/^\d{3}$/.test(raw) ? Number(raw) : "configured");
 
 /** Ways either side writes an error body by hand: `send(401, { error: { code: "..." } })` and the like. */
@@ -79,7 +80,9 @@ const GATEWAY_RULES: Rule[] = [
 
 /** The console's one error mapper decides the status of each error class: read it rather than restate it. */
 function classStatuses(): Map<string, number | "argument"> {
-  const mapper = readFileSync(join(ROOT, "apps/console/src/server/api-error.ts"), "utf8");
+  const mapperFile = sourceFiles(join(ROOT, "apps/console/src")).find((f) => f.endsWith("/api-error.ts"));
+  if (!mapperFile) throw new Error("the console's error mapper (api-error.ts) is gone: tell this test where errors get their status");
+  const mapper = readFileSync(mapperFile, "utf8");
   const statuses = new Map<string, number | "argument">();
   for (const m of mapper.matchAll(/error instanceof (\w+)\)\s*(?:\{\s*)?return json\((\d{3}|error\.status)\b/g)) {
     statuses.set(m[1], m[2] === "error.status" ? "argument" : Number(m[2]));
@@ -120,7 +123,6 @@ function apiRules(): Rule[] {
 }
 
 /** Codes the code compares against (`error.code === "..."`, the retryable set): they must exist too. */
-const ERRNO = new Set(Object.keys(constants.errno));
 function references(text: string, side: ErrorSide): string[] {
   const found = [...text.matchAll(new RegExp(String.raw`\bcode\s*[!=]==?\s*"${CODE}"`, "g"))].map((m) => m[1]);
   if (side === "gateway") found.push(...[...text.matchAll(/"(UPSTREAM_[A-Z0-9_]*[A-Z0-9])"/g)].map((m) => m[1]));
@@ -139,7 +141,11 @@ function scan(dirs: string[], rules: Rule[], side: ErrorSide): Scan {
     const text = readFileSync(file, "utf8");
     const where = relative(ROOT, file);
     for (const rule of rules) {
-      for (const m of text.matchAll(rule.pattern)) answered.push({ ...rule.read(m), where: `${where} (${rule.name})` });
+      for (const m of text.matchAll(rule.pattern)) {
+        const found = rule.read(m);
+        // A Node errno (`code: "ECONNREFUSED"` in a fake socket error) is a cause, never an answer.
+        if (!ERRNO.has(found.code)) answered.push({ ...found, where: `${where} (${rule.name})` });
+      }
     }
     for (const code of references(text, side)) referenced.push({ code, status: null, where });
   }
