@@ -1,18 +1,27 @@
 import type { ServerResponse } from "node:http";
+import { GATEWAY_ERRORS, type GatewayErrorCode } from "@bulwark/config/error-catalog";
 import type { Outcome } from "./telemetry/rollup-recorder";
 
-/** How a stage stops a request: a status and a stable code that clients and dashboards can rely on. */
+/**
+ * How a phase stops a request: a stable code from the one error catalog (@bulwark/config/error-catalog), which
+ * also gives its status and, unless a more precise one is given, its message.
+ */
 export class GatewayError extends Error {
+  readonly status: number;
+
   constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
+    readonly code: GatewayErrorCode,
+    message: string = GATEWAY_ERRORS[code].meaning,
     /** Extra response headers (Retry-After, RateLimit-*). */
     readonly headers: Readonly<Record<string, string>> | null = null,
     /** How dashboards count a request that ends with this error: upstream failures count as proxied. */
     readonly outcome: Outcome = code.startsWith("UPSTREAM_") ? "proxied" : "rejected",
+    /** Only for a code whose status the config chooses (FAULT_INJECTED). */
+    status?: number,
   ) {
     super(message);
+    const declared = GATEWAY_ERRORS[code].status;
+    this.status = declared === "configured" ? (status ?? 500) : declared;
   }
 
   /** Errors of the upstream (refused, reset, timed out), as opposed to ones the gateway or client made. */
@@ -26,7 +35,7 @@ export class GatewayError extends Error {
   }
 }
 
-export const GATEWAY_ERROR = new GatewayError(500, "GATEWAY_ERROR", "the gateway failed to handle the request");
+export const GATEWAY_ERROR = new GatewayError("GATEWAY_ERROR", "the gateway failed to handle the request");
 /** What any thrown value becomes: a GatewayError as it is, anything else the gateway's own 500. */
 export function asGatewayError(thrown: unknown): GatewayError {
   return thrown instanceof GatewayError ? thrown : GATEWAY_ERROR;
@@ -55,18 +64,18 @@ export function upstreamError(error: NodeJS.ErrnoException): GatewayError {
   if (error instanceof GatewayError) return error;
   switch (error.code) {
     case "ECONNREFUSED":
-      return new GatewayError(502, "UPSTREAM_CONNECTION_REFUSED", "the upstream refused the connection");
+      return new GatewayError("UPSTREAM_CONNECTION_REFUSED", "the upstream refused the connection");
     case "ECONNRESET":
     case "EPIPE":
-      return new GatewayError(502, "UPSTREAM_CONNECTION_RESET", "the upstream closed the connection");
+      return new GatewayError("UPSTREAM_CONNECTION_RESET", "the upstream closed the connection");
     case "ETIMEDOUT":
-      return new GatewayError(504, "UPSTREAM_TIMEOUT", "the upstream did not answer in time");
+      return new GatewayError("UPSTREAM_TIMEOUT", "the upstream did not answer in time");
     case "EHOSTUNREACH":
     case "ENETUNREACH":
     case "ENOTFOUND":
     case "EAI_AGAIN":
-      return new GatewayError(502, "UPSTREAM_UNREACHABLE", "the upstream cannot be reached");
+      return new GatewayError("UPSTREAM_UNREACHABLE", "the upstream cannot be reached");
     default:
-      return new GatewayError(502, "UPSTREAM_ERROR", "the upstream request failed");
+      return new GatewayError("UPSTREAM_ERROR", "the upstream request failed");
   }
 }

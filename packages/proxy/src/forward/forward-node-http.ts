@@ -6,7 +6,7 @@ import { GatewayError, upstreamError } from "../errors";
 import { BODY_TOO_LARGE, CONNECT_TIMEOUT, HEADER_TIMEOUT, MID_BODY_RESET, TOTAL_TIMEOUT, writeUpstreamHead, type ForwardCall, type Forwarder } from "./forwarder";
 
 const ATTEMPT = Symbol("bulwark.attempt");
-const BAD_UPSTREAM_REQUEST = new GatewayError(500, "GATEWAY_ERROR", "the gateway could not build the upstream request");
+const BAD_UPSTREAM_REQUEST = new GatewayError("GATEWAY_ERROR", "the gateway could not build the upstream request");
 
 type Tagged<T> = T & { [ATTEMPT]?: Attempt };
 

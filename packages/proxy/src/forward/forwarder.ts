@@ -60,11 +60,11 @@ export function writeUpstreamHead(res: ServerResponse, proxyRes: IncomingMessage
   }
 }
 
-export const CONNECT_TIMEOUT = new GatewayError(504, "UPSTREAM_CONNECT_TIMEOUT", "the upstream did not accept the connection in time");
-export const HEADER_TIMEOUT = new GatewayError(504, "UPSTREAM_TIMEOUT", "the upstream did not answer in time");
-export const TOTAL_TIMEOUT = new GatewayError(504, "UPSTREAM_TIMEOUT", "the upstream did not finish in time");
-export const MID_BODY_RESET = new GatewayError(502, "UPSTREAM_CONNECTION_RESET", "the upstream closed the connection mid-body");
-export const BODY_TOO_LARGE = new GatewayError(413, "PAYLOAD_TOO_LARGE", "the request body is larger than this route accepts");
+export const CONNECT_TIMEOUT = new GatewayError("UPSTREAM_CONNECT_TIMEOUT", "the upstream did not accept the connection in time");
+export const HEADER_TIMEOUT = new GatewayError("UPSTREAM_TIMEOUT", "the upstream did not answer in time");
+export const TOTAL_TIMEOUT = new GatewayError("UPSTREAM_TIMEOUT", "the upstream did not finish in time");
+export const MID_BODY_RESET = new GatewayError("UPSTREAM_CONNECTION_RESET", "the upstream closed the connection mid-body");
+export const BODY_TOO_LARGE = new GatewayError("PAYLOAD_TOO_LARGE", "the request body is larger than this route accepts");
 
 /** Which engine forwards: node:http (default, measured faster) or the http-proxy library. */
 export type ForwarderKind = "node" | "http-proxy";

@@ -5,8 +5,8 @@ import { finishRequest } from "./log-phase";
 import type { RequestContext } from "./request-context";
 import { respondComplete, respondError } from "./respond-phase";
 
-const CIRCUIT_OPEN = new GatewayError(503, "CIRCUIT_OPEN", "the service's circuit breaker is open; it is failing and gets time to recover");
-const NO_TARGET = new GatewayError(503, "NO_HEALTHY_UPSTREAM", "the service has no target that can take the request");
+const CIRCUIT_OPEN = new GatewayError("CIRCUIT_OPEN", "the service's circuit breaker is open; it is failing and gets time to recover");
+const NO_TARGET = new GatewayError("NO_HEALTHY_UPSTREAM", "the service has no target that can take the request");
 // Failures where the upstream never saw the request (or reset before answering): safe to retry idempotent requests.
 const RETRYABLE = new Set(["UPSTREAM_CONNECTION_REFUSED", "UPSTREAM_UNREACHABLE", "UPSTREAM_CONNECT_TIMEOUT", "UPSTREAM_CONNECTION_RESET"]);
 

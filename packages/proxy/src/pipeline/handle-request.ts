@@ -28,12 +28,12 @@ export interface RequestHandlerDeps {
   closeConnection(): boolean;
 }
 
-const NO_CONFIG = new GatewayError(503, "NO_CONFIG", "the gateway has not loaded a config yet");
-const NOT_FOUND = new GatewayError(404, "ROUTE_NOT_FOUND", "no route matches this request");
-const TWO_HOSTS = new GatewayError(400, "BAD_REQUEST", "the request has more than one Host header");
-const TOO_MANY_HEADERS = new GatewayError(431, "HEADERS_TOO_LARGE", "the request has too many header fields");
-const BAD_HOST = new GatewayError(400, "BAD_REQUEST", "the Host header is not a valid host[:port]");
-const BAD_VERSION = new GatewayError(400, "BAD_REQUEST", "the gateway speaks HTTP/1.0 and HTTP/1.1 only");
+const NO_CONFIG = new GatewayError("NO_CONFIG", "the gateway has not loaded a config yet");
+const NOT_FOUND = new GatewayError("ROUTE_NOT_FOUND", "no route matches this request");
+const TWO_HOSTS = new GatewayError("BAD_REQUEST", "the request has more than one Host header");
+const TOO_MANY_HEADERS = new GatewayError("HEADERS_TOO_LARGE", "the request has too many header fields");
+const BAD_HOST = new GatewayError("BAD_REQUEST", "the Host header is not a valid host[:port]");
+const BAD_VERSION = new GatewayError("BAD_REQUEST", "the gateway speaks HTTP/1.0 and HTTP/1.1 only");
 // RFC 3986 reg-name (without the comma that joins two Host headers) or IP literal, then an optional port.
 const HOST_HEADER = /^(?:[A-Za-z0-9\-._~!$&'()*+;=%]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;

@@ -1,6 +1,6 @@
 import { GatewayError } from "../errors";
 
-const BAD_PATH = () => new GatewayError(400, "BAD_REQUEST", "the request path is not valid");
+const BAD_PATH = () => new GatewayError("BAD_REQUEST", "the request path is not valid");
 
 /**
  * Normalises an origin-form path before routing so that no rule can be bypassed by spelling: decodes encoded

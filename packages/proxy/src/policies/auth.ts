@@ -5,14 +5,14 @@ import { GatewayError } from "../errors";
 import type { AdmitStep, RequestState } from "../pipeline/compiled-route";
 import type { JwksCache } from "./jwks-cache";
 
-const NO_CREDENTIALS = new GatewayError(401, "UNAUTHORIZED", "this route needs credentials: an API key or a bearer token", { "www-authenticate": 'Bearer realm="bulwark"' });
-const BAD_KEY = new GatewayError(401, "INVALID_API_KEY", "the API key is not valid", { "www-authenticate": 'Bearer realm="bulwark"' });
-const BAD_TOKEN = new GatewayError(401, "INVALID_TOKEN", "the bearer token is not valid", { "www-authenticate": 'Bearer realm="bulwark", error="invalid_token"' });
-const EXPIRED = new GatewayError(401, "TOKEN_EXPIRED", "the bearer token has expired", { "www-authenticate": 'Bearer realm="bulwark", error="invalid_token"' });
-const NOT_YET = new GatewayError(401, "TOKEN_NOT_YET_VALID", "the bearer token is not valid yet", { "www-authenticate": 'Bearer realm="bulwark", error="invalid_token"' });
+const NO_CREDENTIALS = new GatewayError("UNAUTHORIZED", "this route needs credentials: an API key or a bearer token", { "www-authenticate": 'Bearer realm="bulwark"' });
+const BAD_KEY = new GatewayError("INVALID_API_KEY", "the API key is not valid", { "www-authenticate": 'Bearer realm="bulwark"' });
+const BAD_TOKEN = new GatewayError("INVALID_TOKEN", "the bearer token is not valid", { "www-authenticate": 'Bearer realm="bulwark", error="invalid_token"' });
+const EXPIRED = new GatewayError("TOKEN_EXPIRED", "the bearer token has expired", { "www-authenticate": 'Bearer realm="bulwark", error="invalid_token"' });
+const NOT_YET = new GatewayError("TOKEN_NOT_YET_VALID", "the bearer token is not valid yet", { "www-authenticate": 'Bearer realm="bulwark", error="invalid_token"' });
 const HEADER_UNSAFE = /[^\t\x20-\x7e\x80-\xff]/;
-const NO_CONSUMER = new GatewayError(401, "INVALID_TOKEN", "the bearer token does not name a consumer", { "www-authenticate": 'Bearer realm="bulwark", error="invalid_token"' });
-const KEYS_UNAVAILABLE = new GatewayError(503, "AUTH_UNAVAILABLE", "the keys to verify the token cannot be fetched right now");
+const NO_CONSUMER = new GatewayError("INVALID_TOKEN", "the bearer token does not name a consumer", { "www-authenticate": 'Bearer realm="bulwark", error="invalid_token"' });
+const KEYS_UNAVAILABLE = new GatewayError("AUTH_UNAVAILABLE", "the keys to verify the token cannot be fetched right now");
 
 /** Consumers of one config version by API-key hash. */
 export type ConsumerIndex = ReadonlyMap<string, string>;

@@ -18,7 +18,7 @@ export function faultSteps(faults: Route["faults"], random: () => number): Admit
   const abort = faults?.abort;
   if (abort && abort.percent > 0) {
     const { percent, status } = abort;
-    const error = new GatewayError(status, "FAULT_INJECTED", "this request was aborted by the route's fault injection", { "x-bulwark-fault": "abort" });
+    const error = new GatewayError("FAULT_INJECTED", "this request was aborted by the route's fault injection", { "x-bulwark-fault": "abort" }, "rejected", status);
     steps.push((request) => {
       if (random() * 100 < percent) {
         request.decide("fault", `abort ${status}`);

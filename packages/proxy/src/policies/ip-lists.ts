@@ -3,7 +3,7 @@ import { parseCidr, type Route } from "@bulwark/config/schema";
 import { GatewayError } from "../errors";
 import type { AdmitStep } from "../pipeline/compiled-route";
 
-const FORBIDDEN = new GatewayError(403, "IP_FORBIDDEN", "requests from this address are not allowed on this route");
+const FORBIDDEN = new GatewayError("IP_FORBIDDEN", "requests from this address are not allowed on this route");
 
 function toBlockList(entries: readonly string[]): BlockList {
   const list = new BlockList();

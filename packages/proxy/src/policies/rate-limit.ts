@@ -31,7 +31,7 @@ export function rateLimitStep(route: Route, limiter: ClusterRateLimiter): AdmitS
     request.responseHeaders.push("ratelimit-limit", limitHeader, "ratelimit-remaining", String(d.remaining), "ratelimit-reset", String(resetSec));
     if (!d.allowed) {
       request.decide("rateLimit", d.source === "cluster" ? "limited (cluster)" : "limited (local)");
-      throw new GatewayError(429, "RATE_LIMITED", "too many requests for this route; slow down", { "retry-after": String(resetSec) }, "rate_limited");
+      throw new GatewayError("RATE_LIMITED", "too many requests for this route; slow down", { "retry-after": String(resetSec) }, "rate_limited");
     }
   };
   return (request) => {
