@@ -9,5 +9,11 @@ export default defineConfig({
       "server-only": fileURLToPath(new URL("./test/server-only-stub.ts", import.meta.url)),
     },
   },
-  test: { include: ["src/**/*.test.ts", "test/**/*.test.ts"], testTimeout: 30_000, hookTimeout: 60_000 },
+  test: {
+    // `npm test` runs both projects; `npm run test:unit` only "unit": pure tests beside their code, no database.
+    projects: [
+      { extends: true, test: { name: "unit", include: ["src/**/*.test.ts"] } },
+      { extends: true, test: { name: "integration", include: ["test/**/*.test.ts"], testTimeout: 30_000, hookTimeout: 60_000 } },
+    ],
+  },
 });
