@@ -4,7 +4,7 @@ import { expect, test } from "./fixtures";
 
 const FAKE_HOST = "e2e-fake-host";
 
-test("the workers page lists the 2 gateway workers running the latest version", async ({ page, request, stack }) => {
+test("the workers page lists the 2 gateway workers running the latest version", async ({ page, request }) => {
   // Make sure there is a version for the workers to run.
   await request.post("/api/v1/services", { data: { name: "workers-check", targets: [{ address: "127.0.0.1:4998" }] } });
   const publish = await request.post("/api/v1/publish", { data: { message: "workers page check" } });

@@ -81,6 +81,8 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
     cache: "no-store",
   });
   if (res.status === 401 && typeof window !== "undefined") {
+    // A plain function, not a component (no router here); a full load also drops the expired session's cached data.
+    // eslint-disable-next-line @next/next/no-location-assign-relative-destination
     window.location.assign(`/sign-in?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
   }
   if (res.status === 204) return undefined as T;

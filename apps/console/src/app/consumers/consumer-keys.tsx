@@ -67,10 +67,11 @@ export function useLiveKeyIds(): Set<string> | null {
 
 /** The one time a key is shown: copy it, then close the panel. */
 export function KeyReveal({ revealed, onDone }: { revealed: RevealedKey; onDone: () => void }) {
-  const [copied, setCopied] = useState(false);
+  // The key that was copied, not a flag: a newly revealed key starts out not copied without an extra render.
+  const [copiedKey, setCopiedKey] = useState<string | null>(null);
+  const copied = copiedKey === revealed.key;
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => {
-    setCopied(false);
     input.current?.focus();
     input.current?.select();
   }, [revealed.key]);
@@ -82,7 +83,7 @@ export function KeyReveal({ revealed, onDone }: { revealed: RevealedKey; onDone:
       input.current?.select();
       document.execCommand("copy");
     }
-    setCopied(true);
+    setCopiedKey(revealed.key);
   };
   return (
     <section className="card key-reveal" aria-labelledby="key-reveal-title" data-testid="key-reveal">

@@ -1,4 +1,4 @@
-import { JWT_ALGORITHMS, RouteAuthSchema } from "@bulwark/config/schema";
+import { type JWT_ALGORITHMS, RouteAuthSchema } from "@bulwark/config/schema";
 import type { SecretMarker } from "@bulwark/config/secret-marker";
 import type { Route } from "@/lib/api";
 

@@ -1,4 +1,4 @@
-import { CircuitBreakerSchema, HASH_SOURCES, type LoadBalancing } from "@bulwark/config/schema";
+import { CircuitBreakerSchema, type HASH_SOURCES, type LoadBalancing } from "@bulwark/config/schema";
 import type { Service } from "@/lib/api";
 
 /** How the service form holds a service while it is edited: number fields stay strings, the server judges them. */

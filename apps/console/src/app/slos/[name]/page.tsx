@@ -17,24 +17,22 @@ export default async function SloPage({ params }: { params: Promise<{ name: stri
   const name = decodeURIComponent((await params).name);
   const db = getDb();
   const now = new Date();
-  try {
-    const [report, history, alerts, routes, services] = await Promise.all([
-      getSloReport(db, name, now),
-      getSloHistory(db, name, TIME_RANGES[INITIAL_RANGE], now),
-      listSloAlerts(db, name),
-      listRoutes(db),
-      listServices(db),
-    ]);
-    return (
-      <SloDetailClient
-        key={name}
-        initial={{ report: toJson(report), history: toJson({ range: INITIAL_RANGE, ...history }), alerts: toJson(alerts) }}
-        routes={routes.map((r) => r.name)}
-        services={services.map((s) => s.name)}
-      />
-    );
-  } catch (error) {
+  const [report, history, alerts, routes, services] = await Promise.all([
+    getSloReport(db, name, now),
+    getSloHistory(db, name, TIME_RANGES[INITIAL_RANGE], now),
+    listSloAlerts(db, name),
+    listRoutes(db),
+    listServices(db),
+  ]).catch((error: unknown) => {
     if (error instanceof NotFoundError) notFound();
     throw error;
-  }
+  });
+  return (
+    <SloDetailClient
+      key={name}
+      initial={{ report: toJson(report), history: toJson({ range: INITIAL_RANGE, ...history }), alerts: toJson(alerts) }}
+      routes={routes.map((r) => r.name)}
+      services={services.map((s) => s.name)}
+    />
+  );
 }

@@ -11,11 +11,9 @@ export const dynamic = "force-dynamic";
 export default async function TracePage({ params }: { params: Promise<{ traceId: string }> }) {
   await requirePage();
   const { traceId } = await params;
-  try {
-    const trace = await readTrace(getDb(), decodeURIComponent(traceId));
-    return <TraceWaterfall spans={toJson(trace.spans)} traceId={trace.traceId} />;
-  } catch (error) {
+  const trace = await readTrace(getDb(), decodeURIComponent(traceId)).catch((error: unknown) => {
     if (error instanceof NotFoundError) notFound();
     throw error;
-  }
+  });
+  return <TraceWaterfall spans={toJson(trace.spans)} traceId={trace.traceId} />;
 }
