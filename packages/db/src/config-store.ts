@@ -1,5 +1,4 @@
 import {
-  ConsumerSchema,
   GatewayConfigSchema,
   RouteSchema,
   ServiceSchema,
@@ -15,7 +14,7 @@ import { redactConfig, redactEntity, restoreEntitySecrets, restoreSecrets, type 
 import { recordAudit, type AuditContext } from "./audit-store";
 import type { Db } from "./client";
 import { ConflictError, NotFoundError, ValidationError } from "./errors";
-import { Prisma } from "./generated/prisma/client";
+import type { Prisma } from "./generated/prisma/client";
 
 /** NOTIFY channel on which a publish announces its version number. */
 export const CONFIG_CHANNEL = "bulwark_config";
@@ -85,7 +84,7 @@ async function withConfigLock<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T>
   }, CONFIG_TX);
 }
 
-type EntitySchema<T> = { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } };
+type EntitySchema<T> = { safeParse(v: unknown): { success: true; data: T } | { success: false; error: Parameters<typeof formatIssues>[0] } };
 
 export function parseEntity<T>(schema: EntitySchema<T>, input: unknown): T {
   const parsed = schema.safeParse(input);

@@ -6,7 +6,7 @@ import { TooManyRequestsError } from "./errors";
  * `scrypt$ln=17,r=8,p=1$<salt>$<hash>` so the parameters can be raised later and old hashes still verify.
  * node:crypto's scrypt runs on libuv's thread pool, so hashing never blocks the event loop.
  */
-export const SCRYPT_PARAMS = { ln: 17, r: 8, p: 1 } as const;
+const SCRYPT_PARAMS = { ln: 17, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
 
 function derive(password: string, salt: Buffer, ln: number, r: number, p: number): Promise<Buffer> {
@@ -21,7 +21,7 @@ function derive(password: string, salt: Buffer, ln: number, r: number, p: number
  * serves DNS, file and PostgreSQL SCRAM work: so at most `concurrency` hashes run at once, a few more wait, and
  * beyond that a caller is told at once to come back (429 SIGN_IN_BUSY with Retry-After) instead of queueing.
  */
-export const HASH_LIMITS = { concurrency: 2, queue: 8, retryAfterSeconds: 1 } as const;
+const HASH_LIMITS = { concurrency: 2, queue: 8, retryAfterSeconds: 1 } as const;
 let running = 0;
 const waiting: (() => void)[] = [];
 
@@ -38,8 +38,6 @@ export async function withHashSlot<T>(fn: () => Promise<T>, limits: { concurrenc
     else running--;
   }
 }
-
-export const hashSlotsInUse = () => ({ running, waiting: waiting.length });
 
 export async function hashPassword(password: string): Promise<string> {
   return withHashSlot(() => hashPasswordNow(password));

@@ -34,7 +34,7 @@ export interface Refusal {
   until: Date;
 }
 
-export const throttleKeys = (email: string, ip: string | null): { kind: ThrottleKind; key: string }[] => [
+const throttleKeys = (email: string, ip: string | null): { kind: ThrottleKind; key: string }[] => [
   { kind: "pair", key: `pair:${email}|${ip ?? "-"}` },
   ...(ip ? [{ kind: "ip" as const, key: `ip:${ip}` }] : []),
   { kind: "account", key: `account:${email}` },

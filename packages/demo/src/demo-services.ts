@@ -1,18 +1,18 @@
 /** The demo learning platform's services: plausible answers for a handful of endpoints each. */
 
-export interface DemoRequest {
+interface DemoRequest {
   method: string;
   path: string;
   query: URLSearchParams;
   body: unknown;
 }
 
-export interface DemoAnswer {
+interface DemoAnswer {
   status: number;
   body: unknown;
 }
 
-export type DemoHandler = (req: DemoRequest, params: string[]) => DemoAnswer;
+type DemoHandler = (req: DemoRequest, params: string[]) => DemoAnswer;
 
 export interface DemoServiceDefinition {
   name: string;
