@@ -36,7 +36,7 @@ export interface DraftStatus {
   latestVersion: number;
   pending: ConfigChange[];
 }
-export interface WorkerRow {
+interface WorkerRow {
   id: string;
   host: string;
   pid: number;

@@ -1,4 +1,4 @@
-import type { Slo, SloInput, TimeRange } from "@bulwark/config/slo";
+import type { Slo, TimeRange } from "@bulwark/config/slo";
 import type { AlertState, SloAlertEventView, SloHistory, SloReport } from "@bulwark/db/slos";
 import type { SpanRow, TraceSummary } from "@bulwark/db/traces";
 import type { TrafficSeries } from "@bulwark/db/traffic";
@@ -11,7 +11,7 @@ export type AlertEventJson = Jsonify<SloAlertEventView>;
 export type TrafficSeriesJson = Jsonify<TrafficSeries> & { range: TimeRange };
 export type TraceSummaryJson = Jsonify<TraceSummary>;
 export type SpanJson = Jsonify<SpanRow>;
-export type { AlertState, Slo, SloInput, TimeRange };
+export type { AlertState, Slo, TimeRange };
 
 export const obsKeys = {
   overview: ["overview"] as const,

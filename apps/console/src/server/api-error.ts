@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { ConflictError, ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError, ValidationError } from "@bulwark/db/errors";
 import type { FieldError } from "@bulwark/config/errors";
 
-export interface ApiErrorBody {
+interface ApiErrorBody {
   error: { code: string; message?: string; fields?: FieldError[]; id?: string };
 }
 

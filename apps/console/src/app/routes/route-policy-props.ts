@@ -2,7 +2,7 @@ import type { FieldErrors } from "@/components/form-bits";
 import type { RouteDraft } from "./route-draft";
 
 // Its own module so the policy field groups and the form that holds them share these props without importing each other.
-export type PolicyKey = "retries" | "fallback" | "rateLimit" | "split" | "faults" | "access";
+type PolicyKey = "retries" | "fallback" | "rateLimit" | "split" | "faults" | "access";
 export interface PolicyProps {
   draft: RouteDraft;
   /** Patches one policy of the draft. */

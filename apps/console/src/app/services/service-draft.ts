@@ -27,8 +27,8 @@ const strings = <T extends object>(o: T) => Object.fromEntries(Object.entries(o)
 const BREAKER_DEFAULTS = { enabled: false, ...strings(CircuitBreakerSchema.parse({})) };
 
 /** "" keeps the server's default; anything else is sent as a number (NaN becomes null: "must be a number"). */
-export const num = (v: string) => (v.trim() === "" ? undefined : Number(v));
-export const numbers = <T extends string>(d: Record<T, string>, keys: readonly T[]) => Object.fromEntries(keys.map((k) => [k, num(d[k])])) as Record<T, number | undefined>;
+const num = (v: string) => (v.trim() === "" ? undefined : Number(v));
+const numbers = <T extends string>(d: Record<T, string>, keys: readonly T[]) => Object.fromEntries(keys.map((k) => [k, num(d[k])])) as Record<T, number | undefined>;
 
 let nextKey = 1;
 export const blankTarget = (): TargetDraft => ({ key: nextKey++, address: "", weight: "100" });

@@ -72,7 +72,7 @@ export function clientIp(headers: Headers): string | null {
   return hops.at(-1)?.replace(/^::ffff:/, "") ?? null;
 }
 
-export function actorOf(principal: Principal): Actor {
+function actorOf(principal: Principal): Actor {
   return { type: principal.kind, id: principal.id, name: principal.name };
 }
 

@@ -1,10 +1,10 @@
 import "server-only";
 import { SESSION_POLICY } from "@bulwark/db/auth";
 
-export const SESSION_COOKIE = "bulwark_session";
+const SESSION_COOKIE = "bulwark_session";
 
 /** HTTPS as the browser saw it: set by the console's server from TLS, or from a trusted proxy's X-Forwarded-Proto only. */
-export function isHttps(request: Request): boolean {
+function isHttps(request: Request): boolean {
   const proto = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
   return proto ? proto === "https" : new URL(request.url).protocol === "https:";
 }

@@ -41,7 +41,7 @@ export interface EvaluateOptions {
 }
 
 /** The JSON a webhook receives on every alert state change. */
-export function webhookBody(change: AlertChange) {
+function webhookBody(change: AlertChange) {
   const { slo, status } = change;
   return {
     type: "bulwark.slo.alert",

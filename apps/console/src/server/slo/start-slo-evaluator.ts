@@ -4,7 +4,7 @@ import { compactRollups } from "@bulwark/db/traffic";
 import { evaluateSloAlerts } from "./evaluate-slo-alerts";
 
 /** Minute rollups older than this are folded into hourly ones. */
-export const MINUTE_RETENTION_MS = 48 * 60 * 60_000;
+const MINUTE_RETENTION_MS = 48 * 60 * 60_000;
 
 export interface EvaluatorLoop {
   stop(): void;
