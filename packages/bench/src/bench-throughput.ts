@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,10 +10,10 @@ import { REPO_ROOT } from "@bulwark/stack/repo-root";
 import { spawnService, waitForHttp, type ServiceProcess } from "@bulwark/stack/spawn";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { LoadResult, RunLoad } from "./run-wrk";
-import { treeCpuMicros } from "./process-cpu";
+import { treeCpuMicros, treeRssBytes } from "./process-cpu";
 import { startNginx } from "./start-nginx";
 
-export type RowKind = "nginx" | "bare" | "routes" | "policies";
+type RowKind = "nginx" | "bare" | "routes" | "policies";
 
 export interface ThroughputRow extends LoadResult {
   name: string;
@@ -23,6 +24,20 @@ export interface ThroughputRow extends LoadResult {
   /** CPU time the proxy's processes spent per request (median round), microseconds; NaN off Linux. */
   cpuUsPerRequest: number;
   cpuRounds: number[];
+  /** Resident memory after the rounds, bytes: the root process, and the largest of its children (a worker); NaN when unknown. */
+  rootRssBytes: number;
+  workerRssBytes: number;
+  /** p99 at `lowConnections` (median round), and the same for the upstream asked directly: what the proxy adds. */
+  lowP99Ms: number;
+  lowP99Rounds: number[];
+}
+
+export interface ThroughputResult {
+  rows: ThroughputRow[];
+  /** The upstream's own p99 at `lowConnections`, asked directly (median round), and every round. */
+  directP99Ms: number;
+  directP99Rounds: number[];
+  lowConnections: number;
 }
 
 const here = join(REPO_ROOT, "packages/bench/src");
@@ -33,7 +48,15 @@ export const POLICY_ROUTES = 1_000;
 function nodeProcess(name: string, script: string, env: Record<string, string>, logDir: string): ServiceProcess {
   // Without REDIS_URL the rate limit is each worker's own token bucket: the row measures the gateway, not Redis.
   const { REDIS_URL: _redis, ...base } = process.env;
-  return spawnService({ name, command: process.execPath, args: ["--import", "tsx", script], cwd: REPO_ROOT, env: { ...base, ...env }, logDir, quiet: true });
+  const args = script.endsWith(".js") ? [script] : ["--import", "tsx", script];
+  return spawnService({ name, command: process.execPath, args, cwd: REPO_ROOT, env: { ...base, ...env }, logDir, quiet: true });
+}
+
+/** The gateway as it runs in production: compiled to JavaScript (packages/proxy/dist), built here so it is current. */
+function gatewayEntry(): string {
+  if (process.env.BENCH_GATEWAY === "src") return join(REPO_ROOT, "packages/proxy/src/main.ts");
+  execFileSync(process.execPath, [join(REPO_ROOT, "packages/proxy/scripts/build.mjs")], { stdio: "inherit" });
+  return join(REPO_ROOT, "packages/proxy/dist/main.js");
 }
 
 /** `routes` prefix routes /r0 ... /r{n-1}, all to the bench upstream. */
@@ -100,7 +123,16 @@ function medianRun(runs: LoadResult[]): LoadResult {
  * measured in `rounds` interleaved rounds (each variant once per round), and each row is its median round: on a
  * shared two-core machine one run of a variant can be 40% off the next, and interleaving spreads that evenly.
  */
-export async function benchThroughput(options: { seconds: number; connections: number; workers: number; rounds: number; runLoad: RunLoad; nginx: boolean }): Promise<ThroughputRow[]> {
+export async function benchThroughput(options: {
+  seconds: number;
+  connections: number;
+  /** The latency pass: few connections, so queueing in the load generator and the proxy does not hide what a request costs. */
+  lowConnections: number;
+  workers: number;
+  rounds: number;
+  runLoad: RunLoad;
+  nginx: boolean;
+}): Promise<ThroughputResult> {
   const dir = mkdtempSync(join(tmpdir(), "bulwark-bench-"));
   chmodSync(dir, 0o755);
   const logDir = join(dir, "logs");
@@ -129,6 +161,7 @@ export async function benchThroughput(options: { seconds: number; connections: n
     // One embedded PostgreSQL with a database per gateway: a publish reaches every gateway on its database.
     const server = await resolveDatabase({ dataDir: dir, port: await getFreePort() });
     stops.push(() => server.stop());
+    const entry = gatewayEntry();
     const gateways: { name: string; kind: RowKind; routes: number; config: GatewayConfigInput }[] = [
       { name: "Bulwark, 10 routes", kind: "routes", routes: 10, config: routesConfig(10, upstreamPort) },
       { name: "Bulwark, 10,000 routes", kind: "routes", routes: 10_000, config: routesConfig(10_000, upstreamPort) },
@@ -138,7 +171,7 @@ export async function benchThroughput(options: { seconds: number; connections: n
       const databaseUrl = await createDatabase(server.migrationUrl, `bench_${i}`);
       const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 2 }) });
       try {
-        const { url, pid } = await startGateway({ db, databaseUrl, dir, logDir, workers: options.workers }, `gateway-${i}`, g.config, stops);
+        const { url, pid } = await startGateway({ db, databaseUrl, dir, logDir, workers: options.workers, entry }, `gateway-${i}`, g.config, stops);
         variants.push({ name: g.name, kind: g.kind, routes: g.routes, url: `${url}/r${Math.floor(g.routes / 2)}/courses`, pid });
       } finally {
         await db.$disconnect();
@@ -156,15 +189,31 @@ export async function benchThroughput(options: { seconds: number; connections: n
         runs.get(v)!.push(result);
       }
     }
-    return variants.map((v) => ({
-      name: v.name,
-      kind: v.kind,
-      routes: v.routes,
-      ...medianRun(runs.get(v)!),
-      rounds: runs.get(v)!.map((r) => r.requestsPerSec),
-      cpuUsPerRequest: median(cpu.get(v)!),
-      cpuRounds: cpu.get(v)!,
-    }));
+    const rss = new Map(variants.map((v) => [v, treeRssBytes(v.pid)]));
+    // The latency pass: the upstream asked directly, then each proxy, interleaved as above.
+    const low = { ...load, connections: options.lowConnections };
+    const direct = { name: "direct", url: `http://127.0.0.1:${upstreamPort}/r5/courses` };
+    const lowP99 = new Map<unknown, number[]>([[direct, []], ...variants.map((v) => [v, []] as [unknown, number[]])]);
+    for (let round = 0; round < options.rounds; round++) {
+      for (const v of [direct, ...variants]) lowP99.get(v)!.push(options.runLoad(v.url, low).p99Ms);
+    }
+    const rows = variants.map((v) => {
+      const memory = rss.get(v)!;
+      return {
+        name: v.name,
+        kind: v.kind,
+        routes: v.routes,
+        ...medianRun(runs.get(v)!),
+        rounds: runs.get(v)!.map((r) => r.requestsPerSec),
+        cpuUsPerRequest: median(cpu.get(v)!),
+        cpuRounds: cpu.get(v)!,
+        rootRssBytes: memory[0] ?? NaN,
+        workerRssBytes: memory.length > 1 ? Math.max(...memory.slice(1)) : NaN,
+        lowP99Ms: median(lowP99.get(v)!),
+        lowP99Rounds: lowP99.get(v)!,
+      };
+    });
+    return { rows, directP99Ms: median(lowP99.get(direct)!), directP99Rounds: lowP99.get(direct)!, lowConnections: options.lowConnections };
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
@@ -187,7 +236,7 @@ async function createDatabase(serverUrl: string, name: string): Promise<string> 
 
 /** Publishes config, starts a gateway on it and waits until every worker runs it; pushes its stop onto stops. */
 async function startGateway(
-  ctx: { db: Db; databaseUrl: string; dir: string; logDir: string; workers: number },
+  ctx: { db: Db; databaseUrl: string; dir: string; logDir: string; workers: number; entry: string },
   name: string,
   config: GatewayConfigInput,
   stops: (() => Promise<void>)[],
@@ -195,7 +244,7 @@ async function startGateway(
   await replaceDraft(ctx.db, config);
   const { version } = await publishDraft(ctx.db, { author: "bench" });
   const [port, adminPort] = [await getFreePort(), await getFreePort()];
-  const gateway = nodeProcess(name, join(REPO_ROOT, "packages/proxy/src/main.ts"), {
+  const gateway = nodeProcess(name, ctx.entry, {
     DATABASE_URL: ctx.databaseUrl,
     GATEWAY_PORT: String(port),
     GATEWAY_ADMIN_PORT: String(adminPort),

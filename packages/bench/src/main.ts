@@ -1,6 +1,6 @@
 import { benchDashboardQueries } from "./bench-dashboard-queries";
 import { benchPublishLatency } from "./bench-publish-latency";
-import { benchThroughput, POLICY_ROUTES, type ThroughputRow } from "./bench-throughput";
+import { benchThroughput, POLICY_ROUTES, type ThroughputResult, type ThroughputRow } from "./bench-throughput";
 import { autocannonScript, runAutocannon } from "./run-autocannon";
 import { hasCommand, runWrk, type RunLoad } from "./run-wrk";
 
@@ -8,6 +8,8 @@ import { hasCommand, runWrk, type RunLoad } from "./run-wrk";
 // to nginx and to the bare http-proxy server measured on the same machine in the same run.
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+/** The latency pass's connections: added p99 is measured here, where queueing does not hide it. */
+const lowConnections = Number(process.env.BENCH_LOW_CONNECTIONS ?? 8);
 const workers = Number(process.env.BENCH_WORKERS ?? 2);
 /** Throughput rounds: every variant is measured once per round, and its median round is printed. */
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -47,8 +49,44 @@ async function throughput() {
   console.log(`Throughput: ${useWrk ? "wrk" : "autocannon"}, ${connections} connections, ${seconds} s each, ${workers} proxy processes each, loopback; median of ${rounds} interleaved rounds`);
   if (!useWrk) console.log(`  ${loadTool === "autocannon" ? "BENCH_LOAD=autocannon" : "wrk missing"}: autocannon drives the load (one Node process, latencies in whole ms); wrk (apt-get install -y wrk) gives the README's figures`);
   if (!nginx) console.log("  nginx missing, so no reference row. Install with: apt-get install -y nginx");
-  const rows = await benchThroughput({ seconds, connections, workers, rounds, runLoad, nginx });
-  printRows(rows);
+  const result = await benchThroughput({ seconds, connections, lowConnections, workers, rounds, runLoad, nginx });
+  printRows(result.rows);
+  printMemory(result.rows);
+  printLatency(result);
+}
+
+function mib(bytes: number): string {
+  return Number.isFinite(bytes) ? (bytes / 1048576).toFixed(0) : "-";
+}
+
+function printMemory(rows: ThroughputRow[]) {
+  console.log("");
+  console.log("  resident memory after the rounds (MiB): the root process (Bulwark: the cluster primary) and its largest child (a worker)");
+  const width = Math.max(...rows.map((r) => r.name.length)) + 2;
+  for (const r of rows) console.log(`    ${r.name.padEnd(width)}${mib(r.rootRssBytes).padStart(6)} root${mib(r.workerRssBytes).padStart(6)} worker`);
+  const many = rows.find((r) => r.kind === "routes" && r.routes === 10_000);
+  if (many && Number.isFinite(many.workerRssBytes)) {
+    const met = many.workerRssBytes < 150e6;
+    console.log(`  10,000 routes: ${(many.workerRssBytes / 1e6).toFixed(0)} MB per worker (target: under 150 MB, ${met ? "met" : "NOT MET"})`);
+  }
+}
+
+function printLatency(result: ThroughputResult) {
+  console.log("");
+  console.log(`  latency at ${result.lowConnections} connections: p99 of the median round, and what the proxy adds to the upstream asked directly`);
+  const rows = result.rows;
+  const width = Math.max(...rows.map((r) => r.name.length), 20) + 2;
+  const rounds = (values: number[]) => values.map((v) => v.toFixed(2)).join(" / ");
+  console.log(`    ${"upstream, directly".padEnd(width)}${result.directP99Ms.toFixed(2).padStart(8)} ms p99${"".padStart(16)}rounds: ${rounds(result.directP99Rounds)}`);
+  for (const r of rows) {
+    const added = r.lowP99Ms - result.directP99Ms;
+    console.log(`    ${r.name.padEnd(width)}${r.lowP99Ms.toFixed(2).padStart(8)} ms p99${(`+${added.toFixed(2)} ms`).padStart(16)}rounds: ${rounds(r.lowP99Rounds)}`);
+  }
+  const policies = rows.find((r) => r.kind === "policies");
+  if (policies) {
+    const added = policies.lowP99Ms - result.directP99Ms;
+    console.log(`  added p99 at ${result.lowConnections} connections, ${POLICY_ROUTES.toLocaleString("en-US")} routes with policies: ${added.toFixed(2)} ms (target: under 3 ms, ${added < 3 ? "met" : "NOT MET"})`);
+  }
 }
 
 function printRows(rows: ThroughputRow[]) {
@@ -75,9 +113,9 @@ function printRows(rows: ThroughputRow[]) {
   const signed = (n: number) => `${n >= 0 ? "+" : ""}${n.toFixed(1)}%`;
   const policies = rows.find((r) => r.kind === "policies");
   if (policies && bare) {
-    const met = policies.requestsPerSec >= bare.requestsPerSec;
+    const met = policies.requestsPerSec >= 1.1 * bare.requestsPerSec;
     const cpuNote = Number.isFinite(policies.cpuUsPerRequest) ? `; CPU per request ${signed(cpuChange(policies, bare))} against bare` : "";
-    console.log(`  ${POLICY_ROUTES.toLocaleString("en-US")} routes with policies vs bare http-proxy: ${ratio(policies, bare)} throughput (target: at least 1.00x, ${met ? "met" : "NOT MET"})${cpuNote}`);
+    console.log(`  ${POLICY_ROUTES.toLocaleString("en-US")} routes with policies vs bare http-proxy: ${ratio(policies, bare)} throughput (target: at least 1.10x, ${met ? "met" : "NOT MET"})${cpuNote}`);
   }
   const few = rows.find((r) => r.kind === "routes" && r.routes === 10);
   const many = rows.find((r) => r.kind === "routes" && r.routes === 10_000);

@@ -47,3 +47,18 @@ export function treeCpuMicros(root: number | undefined): number {
   }
   return ticks * MICROS_PER_TICK;
 }
+
+/** Resident memory of a process and each of its descendants, in bytes, root first; empty where /proc is not there. */
+export function treeRssBytes(root: number | undefined): number[] {
+  if (root === undefined || process.platform !== "linux") return [];
+  const out: number[] = [];
+  for (const pid of processTree(root)) {
+    try {
+      const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+      if (m) out.push(Number(m[1]) * 1024);
+    } catch {
+      // gone between the listing and the read
+    }
+  }
+  return out;
+}

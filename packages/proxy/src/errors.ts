@@ -35,7 +35,7 @@ export class GatewayError extends Error {
   }
 }
 
-export const GATEWAY_ERROR = new GatewayError("GATEWAY_ERROR", "the gateway failed to handle the request");
+const GATEWAY_ERROR = new GatewayError("GATEWAY_ERROR", "the gateway failed to handle the request");
 /** What any thrown value becomes: a GatewayError as it is, anything else the gateway's own 500. */
 export function asGatewayError(thrown: unknown): GatewayError {
   return thrown instanceof GatewayError ? thrown : GATEWAY_ERROR;

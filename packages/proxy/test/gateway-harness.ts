@@ -13,7 +13,7 @@ process.once("exit", () => {
   for (const c of children) c.kill("SIGKILL");
 });
 
-export interface WorkerStatus {
+interface WorkerStatus {
   id: string;
   pid: number;
   version: number | null;

@@ -101,7 +101,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const gateway = spawnService({
       name: "gateway",
       command: process.execPath,
-      args: ["--import", "tsx", join(REPO_ROOT, "packages/proxy/src/main.ts")],
+      // The gateway's build (packages/proxy/dist, made by `npm run build`): plain JavaScript, no loader per worker.
+      args: [join(REPO_ROOT, "packages/proxy/dist/main.js")],
       cwd: REPO_ROOT,
       env: {
         ...nodeEnv,

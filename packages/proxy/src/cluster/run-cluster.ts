@@ -16,6 +16,17 @@ export function insecureParserEnabled(): boolean {
 }
 
 /**
+ * A worker's young generation is capped at 4 MiB semi-spaces (V8 grows them to 16 MiB): a request's garbage
+ * dies young and fits either way, but a large config load grew them to the maximum for good, which at 10,000
+ * routes was 24 MiB of the worker's memory. Measured with `npm run bench` (docs/benchmarks.md). An operator's
+ * own --max-semi-space-size wins.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  const own = [...execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].some((f) => f.startsWith("--max-semi-space-size"));
+  return own ? [...execArgv] : [...execArgv, "--max-semi-space-size=4"];
+}
+
+/**
  * The gateway process: as cluster primary, forks the workers (re-forking any that die), serves the admin port
  * (/healthz, /readyz, /status aggregated from the workers) and drains everything on SIGTERM. In a worker,
  * runs the worker.
@@ -28,6 +39,7 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
   // Workers accept from the shared socket themselves: a connection can never be handed to a worker that just
   // died (it would hang); one accepted by a worker that dies is reset by the kernel, so the client knows.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
+  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv) });
   const statuses = new Map<number, WorkerStatusMessage>();
   /** Open client connections per worker, as last reported. */
   const connections = new Map<number, number>();

@@ -8,6 +8,7 @@ import { compileSnapshot, type RuntimeRegistry, type Snapshot } from "./compile-
 import type { GatewayRuntime } from "../pipeline/gateway-runtime";
 import type { GatewayConfig } from "@bulwark/config/schema";
 import { readLastKnownGood, writeLastKnownGood, type StoredVersion } from "./last-known-good";
+import { heapSize, reclaimHeapAfterLoad } from "./reclaim-heap";
 
 export interface WatcherState {
   version: number | null;
@@ -102,6 +103,7 @@ export class ConfigWatcher {
   private apply(v: StoredVersion, source: "database" | "last-known-good"): void {
     let snapshot: Snapshot;
     let config: GatewayConfig;
+    const heapBefore = heapSize();
     try {
       const parsed = GatewayConfigSchema.safeParse(v.config);
       if (!parsed.success) {
@@ -128,6 +130,7 @@ export class ConfigWatcher {
     }
     this.options.log.info({ version: v.version, routes: snapshot.routeCount, source }, "config version applied");
     this.options.onChange(this.state, snapshot, config);
+    reclaimHeapAfterLoad(heapBefore);
   }
 
   private listen(): void {

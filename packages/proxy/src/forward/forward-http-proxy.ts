@@ -1,7 +1,7 @@
 import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import httpProxy from "http-proxy";
-import { GatewayError, upstreamError } from "../errors";
+import { type GatewayError, upstreamError } from "../errors";
 import { headersObject } from "../pipeline/upstream-headers";
 import { BODY_TOO_LARGE, HEADER_TIMEOUT, MID_BODY_RESET, CONNECT_TIMEOUT, TOTAL_TIMEOUT, writeUpstreamHead, type ForwardCall, type Forwarder } from "./forwarder";
 

@@ -15,6 +15,8 @@ export interface ChainContext {
   readonly services: ReadonlyMap<string, CompiledService>;
   readonly consumers: ConsumerIndex;
   readonly runtime: GatewayRuntime;
+  /** One value per key for the whole version: routes that compile the same share it. */
+  intern<T>(key: string, make: () => T): T;
 }
 
 function push<T>(list: T[], step: T | null): void {
@@ -30,7 +32,7 @@ function push<T>(list: T[], step: T | null): void {
  */
 export function compileChain(route: Route, routeRuntime: RouteRuntime, context: ChainContext): CompiledChain {
   const { runtime } = context;
-  const admit: AdmitStep[] = [shedStep(route.priority, runtime.load)];
+  const admit: AdmitStep[] = [context.intern(`shed:${route.priority}`, () => shedStep(route.priority, runtime.load))];
   push(admit, ipListStep(route));
   push(admit, authStep(route, context.consumers, runtime.jwks));
   if (route.maxBodyBytes !== null) admit.push(bodyLimitStep(route.maxBodyBytes));
@@ -42,8 +44,10 @@ export function compileChain(route: Route, routeRuntime: RouteRuntime, context: 
 
   const respond: RespondStep[] = [];
   if (route.fallback) {
-    if (route.fallback.lastGood) respond.push(lastGoodStep(routeRuntime.lastGood));
+    if (routeRuntime.lastGood !== null) respond.push(lastGoodStep(routeRuntime.lastGood));
     respond.push(staticFallbackStep(route.fallback));
   }
-  return Object.freeze({ admit: Object.freeze(admit), route: Object.freeze(routing), respond: Object.freeze(respond) });
+  const chain = () => Object.freeze({ admit: Object.freeze(admit), route: Object.freeze(routing), respond: Object.freeze(respond) });
+  // A route with no policies of its own has the chain of every other such route of its priority.
+  return admit.length === 1 && routing.length === 0 && respond.length === 0 ? context.intern(`chain:${route.priority}`, chain) : chain();
 }

@@ -107,7 +107,8 @@ export interface ServiceRuntime {
 export interface RouteRuntime {
   readonly signature: string;
   readonly retryBudget: RetryBudget;
-  readonly lastGood: LastGoodCache;
+  /** Null unless the route's fallback serves last-good answers. */
+  readonly lastGood: LastGoodCache | null;
 }
 
 export interface CompiledService {

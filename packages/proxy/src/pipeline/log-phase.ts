@@ -1,7 +1,7 @@
 import type { RequestContext } from "./request-context";
 
 /** Gives back the retry-budget slots the request still holds (a retry waiting or running). */
-export function releaseRetrySlots(request: RequestContext): void {
+function releaseRetrySlots(request: RequestContext): void {
   const budget = request.route.runtime.retryBudget;
   if (request.slotInUse) budget.retryFinished();
   if (request.slotReserved) budget.retryFinished();

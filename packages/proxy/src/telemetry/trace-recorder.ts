@@ -130,7 +130,7 @@ export class TraceRecorder {
 }
 
 /** The server span of a finished request and a client span per upstream attempt. */
-export function spansOf(f: FinishedRequest, keptBecause: SpanRow["keptBecause"], worker: string): SpanRow[] {
+function spansOf(f: FinishedRequest, keptBecause: SpanRow["keptBecause"], worker: string): SpanRow[] {
   const startEpoch = performance.timeOrigin + f.started;
   const tries = f.tries;
   const root: SpanRow = {

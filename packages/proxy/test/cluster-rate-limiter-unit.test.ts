@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { getFreePort } from "@bulwark/db/test-database";
-import { ClusterRateLimiter } from "./cluster-rate-limiter";
+import { ClusterRateLimiter } from "../src/policies/cluster-rate-limiter";
 
 const hasRedisServer = spawnSync("sh", ["-c", "command -v redis-server"]).status === 0;
 const started: ChildProcess[] = [];
@@ -25,7 +25,7 @@ async function ready(l: ClusterRateLimiter) {
 
 describe("local rate limiting", () => {
   it("gives each worker its share of the limit when there is no Redis", async () => {
-    let t = 0;
+    const t = 0;
     const l = new ClusterRateLimiter({ workerShare: 0.5, now: () => t });
     const results = await Promise.all(Array.from({ length: 60 }, () => l.take("route:exams", { limit: 100, windowMs: 60_000 })));
     expect(results.filter((r) => r.allowed)).toHaveLength(50);
