@@ -30,6 +30,8 @@ export interface ThroughputRow extends LoadResult {
   /** p99 at `lowConnections` (median round), and the same for the upstream asked directly: what the proxy adds. */
   lowP99Ms: number;
   lowP99Rounds: number[];
+  /** Median over rounds of (this p99 - the upstream's direct p99 in the same round). */
+  addedP99Ms: number;
 }
 
 export interface ThroughputResult {
@@ -194,6 +196,7 @@ export async function benchThroughput(options: {
     const low = { ...load, connections: options.lowConnections };
     const direct = { name: "direct", url: `http://127.0.0.1:${upstreamPort}/r5/courses` };
     const lowP99 = new Map<unknown, number[]>([[direct, []], ...variants.map((v) => [v, []] as [unknown, number[]])]);
+    for (const v of [direct, ...variants]) options.runLoad(v.url, { ...low, seconds: 2 }); // warm-up at the new connection count
     for (let round = 0; round < options.rounds; round++) {
       for (const v of [direct, ...variants]) lowP99.get(v)!.push(options.runLoad(v.url, low).p99Ms);
     }
@@ -211,6 +214,8 @@ export async function benchThroughput(options: {
         workerRssBytes: memory.length > 1 ? Math.max(...memory.slice(1)) : NaN,
         lowP99Ms: median(lowP99.get(v)!),
         lowP99Rounds: lowP99.get(v)!,
+        // Per round against that round's direct figure: the upstream's own p99 moves between rounds too.
+        addedP99Ms: median(lowP99.get(v)!.map((p, i) => p - lowP99.get(direct)![i])),
       };
     });
     return { rows, directP99Ms: median(lowP99.get(direct)!), directP99Rounds: lowP99.get(direct)!, lowConnections: options.lowConnections };
