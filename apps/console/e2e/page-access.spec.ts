@@ -100,7 +100,10 @@ test("a URL holding a NUL or broken percent-encoding is a 400 for pages and the 
   }
 });
 
-test("forwarded headers from a client that is not a trusted proxy decide nothing: the audit log keeps the real address and the cookie's Secure flag follows the real scheme", async ({ request, stack }) => {
+test("forwarded headers from a client that is not a trusted proxy decide nothing: the audit log keeps the real address and the cookie's Secure flag follows the real scheme", async ({
+  request,
+  stack,
+}) => {
   const password = "forged headers password";
   const email = `forged-${Date.now()}@test`;
   expect((await request.post("/api/v1/users", { data: { email, role: "viewer", password } })).status()).toBe(201);

@@ -5,7 +5,14 @@ const SHOT = join(import.meta.dirname, "artifacts/routes-page.png");
 
 test("the routes page renders a readable table (screenshot artifact)", async ({ page, request }, testInfo) => {
   const services = [
-    { name: "catalog", description: "Course catalog", targets: [{ address: "10.0.1.11:4001", weight: 100 }, { address: "10.0.1.12:4001", weight: 50 }] },
+    {
+      name: "catalog",
+      description: "Course catalog",
+      targets: [
+        { address: "10.0.1.11:4001", weight: 100 },
+        { address: "10.0.1.12:4001", weight: 50 },
+      ],
+    },
     { name: "catalog-v2", description: "Course catalog, next release", targets: [{ address: "10.0.1.21:4001" }] },
     { name: "assessments", description: "Exams and grading", targets: [{ address: "10.0.2.21:4003" }], circuitBreaker: { failureRatePercent: 50 } },
   ];

@@ -71,7 +71,9 @@ test("the SLO overview and an SLO's detail page draw their charts from a month o
 test("an SLO without traffic shows sentences instead of empty charts", async ({ page, request }) => {
   const id = Date.now().toString(36);
   await request.post("/api/v1/services", { data: { name: `quiet-${id}`, targets: [{ address: "127.0.0.1:4909" }] } });
-  expect((await request.post("/api/v1/slos", { data: { name: `quiet-${id}`, target: { kind: "service", name: `quiet-${id}` }, indicator: { type: "availability" }, objectivePercent: 99 } })).status()).toBe(201);
+  expect(
+    (await request.post("/api/v1/slos", { data: { name: `quiet-${id}`, target: { kind: "service", name: `quiet-${id}` }, indicator: { type: "availability" }, objectivePercent: 99 } })).status(),
+  ).toBe(201);
   await page.goto(`/slos/quiet-${id}`);
   await expect(page.getByTestId("slo-alert")).toHaveText("No traffic");
   await expect(page.getByTestId("chart-sli-empty")).toHaveText(`No requests reached service quiet-${id} in the last 24 hours.`);

@@ -11,11 +11,55 @@ test("the traces page lists a stored trace by route and status, and draws its up
   const start = Date.now() - 30_000;
   const base = { traceId, route: `exams-${id}`, service: "assessments", method: "GET", path: "/exams/42/questions", retries: 0, outcome: "proxied", errorCode: null, keptBecause: "error" as const };
   const spans: SpanRow[] = [
-    { ...base, spanId: "a1", parentSpanId: null, name: `GET exams-${id}`, kind: "server", target: "127.0.0.1:4006", status: 200, retries: 1, startedAt: new Date(start), durationMs: 412, attributes: { worker: 2, breaker: "closed", rateLimit: "allowed" } },
-    { ...base, spanId: "b1", parentSpanId: "a1", name: "upstream attempt 1", kind: "client", target: "127.0.0.1:4005", status: 502, errorCode: "UPSTREAM_CONNECTION_RESET", startedAt: new Date(start + 3), durationMs: 120, attributes: { connectMs: 18, target: "127.0.0.1:4005", status: 502 } },
-    { ...base, spanId: "c1", parentSpanId: "a1", name: "upstream attempt 2", kind: "client", target: "127.0.0.1:4006", status: 200, startedAt: new Date(start + 160), durationMs: 248, attributes: { connectMs: 4, firstByteMs: 190, target: "127.0.0.1:4006", status: 200 } },
+    {
+      ...base,
+      spanId: "a1",
+      parentSpanId: null,
+      name: `GET exams-${id}`,
+      kind: "server",
+      target: "127.0.0.1:4006",
+      status: 200,
+      retries: 1,
+      startedAt: new Date(start),
+      durationMs: 412,
+      attributes: { worker: 2, breaker: "closed", rateLimit: "allowed" },
+    },
+    {
+      ...base,
+      spanId: "b1",
+      parentSpanId: "a1",
+      name: "upstream attempt 1",
+      kind: "client",
+      target: "127.0.0.1:4005",
+      status: 502,
+      errorCode: "UPSTREAM_CONNECTION_RESET",
+      startedAt: new Date(start + 3),
+      durationMs: 120,
+      attributes: { connectMs: 18, target: "127.0.0.1:4005", status: 502 },
+    },
+    {
+      ...base,
+      spanId: "c1",
+      parentSpanId: "a1",
+      name: "upstream attempt 2",
+      kind: "client",
+      target: "127.0.0.1:4006",
+      status: 200,
+      startedAt: new Date(start + 160),
+      durationMs: 248,
+      attributes: { connectMs: 4, firstByteMs: 190, target: "127.0.0.1:4006", status: 200 },
+    },
   ];
-  const other = { ...spans[0], traceId: `${traceId.slice(0, 30)}ff`, spanId: "z1", status: 200, route: `catalog-${id}`, keptBecause: "sampled" as const, durationMs: 35, startedAt: new Date(start + 1000) };
+  const other = {
+    ...spans[0],
+    traceId: `${traceId.slice(0, 30)}ff`,
+    spanId: "z1",
+    status: 200,
+    route: `catalog-${id}`,
+    keptBecause: "sampled" as const,
+    durationMs: 35,
+    startedAt: new Date(start + 1000),
+  };
   const db = createDb(stack.databaseUrl, { max: 1 });
   try {
     await writeSpans(db, [...spans, other]);

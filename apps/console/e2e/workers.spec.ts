@@ -12,7 +12,10 @@ test("the workers page lists the 2 gateway workers running the latest version", 
   const latest = ((await (await request.get("/api/v1/draft")).json()) as { latestVersion: number }).latestVersion;
 
   await page.goto("/workers");
-  const real = page.getByTestId("worker-row").filter({ hasNotText: FAKE_HOST }).filter({ hasNot: page.locator('[data-state="stopped"]') });
+  const real = page
+    .getByTestId("worker-row")
+    .filter({ hasNotText: FAKE_HOST })
+    .filter({ hasNot: page.locator('[data-state="stopped"]') });
   await expect(page.getByTestId("workers-latest")).toHaveText(`v${latest}`);
   // Heartbeats arrive every few seconds; the page refetches every 2 s on its own.
   await expect(page.locator('[data-testid="worker-row"][data-state="current"]').filter({ hasNotText: FAKE_HOST })).toHaveCount(2, { timeout: 30_000 });

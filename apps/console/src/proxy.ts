@@ -30,9 +30,7 @@ export function proxy(request: NextRequest) {
   // Pages redirect to sign-in and back here; server components cannot see their own path otherwise.
   requestHeaders.set("x-bulwark-path", request.nextUrl.pathname + request.nextUrl.search);
   const problem = urlProblem(request.nextUrl);
-  const response = problem
-    ? NextResponse.json({ error: { code: "BAD_URL", message: problem } }, { status: 400 })
-    : NextResponse.next({ request: { headers: requestHeaders } });
+  const response = problem ? NextResponse.json({ error: { code: "BAD_URL", message: problem } }, { status: 400 }) : NextResponse.next({ request: { headers: requestHeaders } });
   const set = (name: string, value: string) => response.headers.set(name, value);
   // Pages of a signed-in user and every API answer hold config, users or audit entries: never kept by a cache.
   set("cache-control", "no-store");

@@ -22,7 +22,8 @@ beforeAll(async () => {
     import("@/app/api/v1/consumers/[name]/route"),
     import("@/app/api/v1/consumers/[name]/keys/route"),
     import("@/app/api/v1/consumers/[name]/keys/[id]/route"),
-  ]);  auth = bearer((await makeToken("operator")).token);
+  ]);
+  auth = bearer((await makeToken("operator")).token);
 });
 afterAll(async () => {
   const { getDb } = await import("@/server/db");

@@ -69,7 +69,10 @@ describe("SLO alert evaluation", () => {
     await createSlo(db, { name: "exams-availability", target: { kind: "route", name: "exams" }, indicator: { type: "availability" }, objectivePercent: 99.9, webhookUrl: hookUrl });
     await createSlo(db, { name: "grades-availability", target: { kind: "route", name: "grades" }, indicator: { type: "availability" }, objectivePercent: 99 });
     // 1,000 requests, 100 failed, in the last 10 minutes: a 100x burn over the 5m and 1h windows.
-    await writeRollups(db, Array.from({ length: 10 }, (_, k) => traffic("exams", minuteAgo(k + 1), 100, 10)));
+    await writeRollups(
+      db,
+      Array.from({ length: 10 }, (_, k) => traffic("exams", minuteAgo(k + 1), 100, 10)),
+    );
     await writeRollups(db, [traffic("grades", minuteAgo(1), 100, 0)]);
 
     const result = await evaluateSloAlerts(db, { now: NOW, log: quietLog() });
@@ -128,8 +131,34 @@ describe("SLO alert evaluation", () => {
   });
 
   it("logs a webhook that never answers or refuses, records the change anyway, and carries on", async () => {
-    await db.sloDefinition.update({ where: { name: "grades-availability" }, data: { spec: { name: "grades-availability", description: "", target: { kind: "route", name: "grades" }, indicator: { type: "availability", fallbacksCountAsGood: false }, objectivePercent: 99, windowDays: 30, webhookUrl: silentUrl } } });
-    await db.sloDefinition.update({ where: { name: "exams-availability" }, data: { spec: { name: "exams-availability", description: "", target: { kind: "route", name: "exams" }, indicator: { type: "availability", fallbacksCountAsGood: false }, objectivePercent: 99.9, windowDays: 30, webhookUrl: "http://127.0.0.1:1/closed" } } });
+    await db.sloDefinition.update({
+      where: { name: "grades-availability" },
+      data: {
+        spec: {
+          name: "grades-availability",
+          description: "",
+          target: { kind: "route", name: "grades" },
+          indicator: { type: "availability", fallbacksCountAsGood: false },
+          objectivePercent: 99,
+          windowDays: 30,
+          webhookUrl: silentUrl,
+        },
+      },
+    });
+    await db.sloDefinition.update({
+      where: { name: "exams-availability" },
+      data: {
+        spec: {
+          name: "exams-availability",
+          description: "",
+          target: { kind: "route", name: "exams" },
+          indicator: { type: "availability", fallbacksCountAsGood: false },
+          objectivePercent: 99.9,
+          windowDays: 30,
+          webhookUrl: "http://127.0.0.1:1/closed",
+        },
+      },
+    });
     const later = new Date(NOW.getTime() + 35 * 60_000);
     await writeRollups(db, [traffic("grades", minuteAgo(1, later), 100, 50)]);
     const log = quietLog();

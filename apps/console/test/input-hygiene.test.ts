@@ -19,7 +19,14 @@ const send = (method: string, body: string | undefined, headers: Record<string, 
 async function rowCounts() {
   const db = (await import("@/server/db")).getDb();
   const [audit, services, routes, consumers, slos, users, tokens, sessions] = await Promise.all([
-    db.auditEntry.count(), db.service.count(), db.route.count(), db.consumer.count(), db.sloDefinition.count(), db.user.count(), db.apiToken.count(), db.session.count(),
+    db.auditEntry.count(),
+    db.service.count(),
+    db.route.count(),
+    db.consumer.count(),
+    db.sloDefinition.count(),
+    db.user.count(),
+    db.apiToken.count(),
+    db.session.count(),
   ]);
   return { audit, services, routes, consumers, slos, users, tokens, sessions };
 }
@@ -46,11 +53,31 @@ const cases: { name: string; route: string; method: string; params?: Record<stri
   { name: "entity name", route: "services", method: "POST", body: (bad) => ({ name: `svc${bad}`, targets: [{ address: "127.0.0.1:4002" }] }), path: "name" },
   { name: "nested address", route: "services", method: "POST", body: (bad) => ({ name: "svc-b", targets: [{ address: `127.0.0.1:40${bad}` }] }), path: "targets.0.address" },
   { name: "route path and host", route: "routes", method: "POST", body: (bad) => ({ name: "r", path: `/a${bad}`, service: "catalog" }), path: "path" },
-  { name: "update of an existing entity", route: "services/[name]", method: "PUT", params: { name: "catalog" }, body: (bad) => ({ name: "catalog", targets: [{ address: "127.0.0.1:4001" }], description: bad }), path: "description" },
-  { name: "free text (SLO description)", route: "slos", method: "POST", body: (bad) => ({ name: "s", description: `exam ${bad}`, objective: { kind: "availability", target: 99.9 }, window: "30d", selector: { route: "x" } }), path: "description" },
+  {
+    name: "update of an existing entity",
+    route: "services/[name]",
+    method: "PUT",
+    params: { name: "catalog" },
+    body: (bad) => ({ name: "catalog", targets: [{ address: "127.0.0.1:4001" }], description: bad }),
+    path: "description",
+  },
+  {
+    name: "free text (SLO description)",
+    route: "slos",
+    method: "POST",
+    body: (bad) => ({ name: "s", description: `exam ${bad}`, objective: { kind: "availability", target: 99.9 }, window: "30d", selector: { route: "x" } }),
+    path: "description",
+  },
   { name: "URL (SLO webhook)", route: "slos", method: "POST", body: (bad) => ({ name: "s2", webhookUrl: `https://hooks.example/${bad}` }), path: "webhookUrl" },
   { name: "consumer name", route: "consumers", method: "POST", body: (bad) => ({ name: `c${bad}` }), path: "name" },
-  { name: "consumer description (update)", route: "consumers/[name]", method: "PUT", params: { name: "mobile-app" }, body: (bad) => ({ name: "mobile-app", description: `app ${bad}` }), path: "description" },
+  {
+    name: "consumer description (update)",
+    route: "consumers/[name]",
+    method: "PUT",
+    params: { name: "mobile-app" },
+    body: (bad) => ({ name: "mobile-app", description: `app ${bad}` }),
+    path: "description",
+  },
   { name: "user email", route: "users", method: "POST", body: (bad) => ({ email: `a${bad}@b.test`, name: "A", role: "viewer" }), path: "email" },
   { name: "user display name", route: "users", method: "POST", body: (bad) => ({ email: "n@b.test", name: `A${bad}`, role: "viewer" }), path: "name" },
   { name: "password", route: "users", method: "POST", body: (bad) => ({ email: "p@b.test", name: "P", role: "viewer", password: `correct horse ${bad} battery` }), path: "password" },
@@ -62,7 +89,10 @@ const cases: { name: string; route: string; method: string; params?: Record<stri
 ];
 
 describe("no input reaches a 500", () => {
-  for (const [label, bad] of [["a NUL byte", NUL], ["a lone surrogate", LONE]] as const) {
+  for (const [label, bad] of [
+    ["a NUL byte", NUL],
+    ["a lone surrogate", LONE],
+  ] as const) {
     it.each(cases)(`$name with ${label} is a 422 at its field, and nothing is saved`, async ({ route, method, params, body, path, publicRoute }) => {
       const before = await rowCounts();
       const handler = (await mod(route))[method];
@@ -93,7 +123,12 @@ describe("no input reaches a 500", () => {
     const huge = JSON.stringify({ name: "h", description: "x".repeat(5 * 1024 * 1024), targets: [] });
     const declared = await services.POST(send("POST", huge), ctx());
     expect(declared.status).toBe(413);
-    const stream = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(huge)); c.close(); } });
+    const stream = new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode(huge));
+        c.close();
+      },
+    });
     const chunked = await services.POST(new Request(`${ORIGIN}/api/v1/services`, { method: "POST", headers: admin, body: stream, duplex: "half" } as RequestInit), ctx());
     expect(chunked.status).toBe(413);
     expect((await chunked.json()).error.code).toBe("BODY_TOO_LARGE");

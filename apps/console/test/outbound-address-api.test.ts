@@ -13,8 +13,7 @@ let publish: typeof import("@/app/api/v1/publish/route");
 const none = { params: Promise.resolve({}) };
 const named = (name: string) => ({ params: Promise.resolve({ name }) });
 let auth: Record<string, string> = {};
-const req = (method: string, body?: unknown) =>
-  new Request("http://console.test/api/v1/x", { method, headers: auth, body: body === undefined ? undefined : JSON.stringify(body) });
+const req = (method: string, body?: unknown) => new Request("http://console.test/api/v1/x", { method, headers: auth, body: body === undefined ? undefined : JSON.stringify(body) });
 const fieldsOf = async (res: Response) => {
   expect(res.status).toBe(422);
   const body = await res.json();
@@ -71,9 +70,7 @@ describe("outbound addresses through the admin API", () => {
 
   it("refuses a JWKS URL on loopback without the allow-list", async () => {
     const res = await routes.POST(req("POST", { name: "exams", path: "/exams", service: "catalog", auth: { jwt: { algorithm: "RS256", jwksUrl: "http://127.0.0.1:4444/jwks.json" } } }), none);
-    expect(await fieldsOf(res)).toEqual([
-      { path: "auth.jwt.jwksUrl", message: "points at a loopback address 127.0.0.1; JWKS URLs may reach it only when BULWARK_OUTBOUND_ALLOW lists it" },
-    ]);
+    expect(await fieldsOf(res)).toEqual([{ path: "auth.jwt.jwksUrl", message: "points at a loopback address 127.0.0.1; JWKS URLs may reach it only when BULWARK_OUTBOUND_ALLOW lists it" }]);
     expect(await (await routes.GET(req("GET"), none)).json()).toEqual([]);
   });
 

@@ -54,8 +54,7 @@ let mutations: Endpoint[];
 let tokens: Record<Role, string>;
 
 const urlOf = (template: string, params: Record<string, string>) => template.replace(/\[(\w+)\]/g, (_, k: string) => encodeURIComponent(params[k] ?? "x"));
-const paramsOf = (template: string, params: Record<string, string> = {}) =>
-  Object.fromEntries([...template.matchAll(/\[(\w+)\]/g)].map(([, k]) => [k, params[k] ?? "x"]));
+const paramsOf = (template: string, params: Record<string, string> = {}) => Object.fromEntries([...template.matchAll(/\[(\w+)\]/g)].map(([, k]) => [k, params[k] ?? "x"]));
 
 async function call(e: Endpoint, init: { headers?: Record<string, string>; body?: unknown; params?: Record<string, string> } = {}): Promise<Response> {
   const headers = { host: "console.test", ...init.headers };
@@ -70,7 +69,12 @@ const find = (key: string) => {
   return e;
 };
 async function code(res: Response): Promise<string | undefined> {
-  return ((await res.clone().json().catch(() => null)) as { error?: { code?: string } } | null)?.error?.code;
+  return (
+    (await res
+      .clone()
+      .json()
+      .catch(() => null)) as { error?: { code?: string } } | null
+  )?.error?.code;
 }
 
 beforeAll(async () => {

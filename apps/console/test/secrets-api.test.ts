@@ -68,12 +68,7 @@ afterAll(async () => {
 
 /** Every answer that carries config, as each role reads it. */
 async function readEverything(role: Role): Promise<string[]> {
-  const answers = [
-    await call(api.routes.GET, role),
-    await call(api.route.GET, role, { params: { name: "exams" } }),
-    await call(api.draft.GET, role),
-    await call(api.versions.GET, role),
-  ];
+  const answers = [await call(api.routes.GET, role), await call(api.route.GET, role, { params: { name: "exams" } }), await call(api.draft.GET, role), await call(api.versions.GET, role)];
   const versions = JSON.parse(answers[3].text) as { version: number }[];
   for (const v of versions) answers.push(await call(api.version.GET, role, { params: { version: String(v.version) } }));
   for (const a of answers) expect(a.status).toBe(200);

@@ -40,7 +40,10 @@ describe("a sign-in flood", () => {
 
     expect(readAnswers.map((r) => r.status)).toEqual(readAnswers.map(() => 200));
     const statuses = floodAnswers.map((r) => r.status);
-    expect(statuses.every((s) => s === 401 || s === 429), JSON.stringify(statuses)).toBe(true);
+    expect(
+      statuses.every((s) => s === 401 || s === 429),
+      JSON.stringify(statuses),
+    ).toBe(true);
     const busy = floodAnswers.filter((r) => r.status === 429);
     expect(busy.length).toBeGreaterThan(0);
     for (const res of busy) {

@@ -27,14 +27,22 @@ describe("API tokens through the console", () => {
     await makeSession("admin"); // another admin, so demoting the creator is allowed
     const creator = await makeSession("admin");
     const made = await tokens.POST(
-      new Request(`${ORIGIN}/api/v1/tokens`, { method: "POST", headers: { cookie: creator.cookie, origin: ORIGIN, host: "console.test", "content-type": "application/json" }, body: JSON.stringify({ name: "pipeline", role: "admin", expiresInDays: 30 }) }),
+      new Request(`${ORIGIN}/api/v1/tokens`, {
+        method: "POST",
+        headers: { cookie: creator.cookie, origin: ORIGIN, host: "console.test", "content-type": "application/json" },
+        body: JSON.stringify({ name: "pipeline", role: "admin", expiresInDays: 30 }),
+      }),
       ctx(),
     );
     expect(made.status).toBe(201);
     const { token, createdByKind } = await made.json();
     expect(createdByKind).toBe("user");
     const withToken = (method = "GET", body?: unknown) =>
-      new Request(`${ORIGIN}/api/v1/services`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+      new Request(`${ORIGIN}/api/v1/services`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     const update = (body: unknown) => users.PUT(new Request(`${ORIGIN}/api/v1/users/${creator.userId}`, { method: "PUT", headers: rootAuth, body: JSON.stringify(body) }), ctx({ id: creator.userId }));
 
     expect((await services.POST(withToken("POST", { name: "svc-a", targets: [{ address: "127.0.0.1:4001" }] }), ctx())).status).toBe(201);

@@ -103,8 +103,28 @@ describe("traces API /api/v1/traces", () => {
     await writeSpans(db, [
       span("t-ok"),
       span("t-retry", { status: 200, retries: 1, durationMs: 240, startedAt: at(1000), keptBecause: "slow" }),
-      span("t-retry", { spanId: "t-retry-1", parentSpanId: "t-retry-root", kind: "client", name: "upstream attempt 1", status: 502, errorCode: "UPSTREAM_CONNECTION_RESET", target: "127.0.0.1:4005", startedAt: at(1002), durationMs: 30, attributes: { connectMs: 2, target: "127.0.0.1:4005", status: 502 } }),
-      span("t-retry", { spanId: "t-retry-2", parentSpanId: "t-retry-root", kind: "client", name: "upstream attempt 2", target: "127.0.0.1:4006", startedAt: at(1060), durationMs: 175, attributes: { connectMs: 1, firstByteMs: 160, target: "127.0.0.1:4006", status: 200 } }),
+      span("t-retry", {
+        spanId: "t-retry-1",
+        parentSpanId: "t-retry-root",
+        kind: "client",
+        name: "upstream attempt 1",
+        status: 502,
+        errorCode: "UPSTREAM_CONNECTION_RESET",
+        target: "127.0.0.1:4005",
+        startedAt: at(1002),
+        durationMs: 30,
+        attributes: { connectMs: 2, target: "127.0.0.1:4005", status: 502 },
+      }),
+      span("t-retry", {
+        spanId: "t-retry-2",
+        parentSpanId: "t-retry-root",
+        kind: "client",
+        name: "upstream attempt 2",
+        target: "127.0.0.1:4006",
+        startedAt: at(1060),
+        durationMs: 175,
+        attributes: { connectMs: 1, firstByteMs: 160, target: "127.0.0.1:4006", status: 200 },
+      }),
       span("t-fail", { route: "grades", status: 503, errorCode: "CIRCUIT_OPEN", outcome: "fallback", startedAt: at(2000), durationMs: 1, keptBecause: "error" }),
     ]);
   });

@@ -61,7 +61,15 @@ export async function benchDashboardQueries(): Promise<DashboardQueryResult> {
     let t = performance.now();
     await trafficSeries(db, { kind: "service", name: "service-1" }, range, now);
     const serviceMs = performance.now() - t;
-    const slo = { name: "s", description: "", target: { kind: "route" as const, name: "route-3" }, indicator: { type: "availability" as const, fallbacksCountAsGood: false }, objectivePercent: 99.9, windowDays: 30 as const, webhookUrl: null };
+    const slo = {
+      name: "s",
+      description: "",
+      target: { kind: "route" as const, name: "route-3" },
+      indicator: { type: "availability" as const, fallbacksCountAsGood: false },
+      objectivePercent: 99.9,
+      windowDays: 30 as const,
+      webhookUrl: null,
+    };
     t = performance.now();
     await getSloStatus(db, slo, now);
     const sloStatusMs = performance.now() - t;

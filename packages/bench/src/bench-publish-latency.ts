@@ -41,7 +41,15 @@ export async function benchPublishLatency(options: { publishes: number; workers:
     command: process.execPath,
     args: ["--import", "tsx", join(REPO_ROOT, "packages/proxy/src/main.ts")],
     cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: database.url, GATEWAY_PORT: String(port), GATEWAY_ADMIN_PORT: String(adminPort), GATEWAY_WORKERS: String(options.workers), GATEWAY_STATE_DIR: join(dir, "gateway"), LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      DATABASE_URL: database.url,
+      GATEWAY_PORT: String(port),
+      GATEWAY_ADMIN_PORT: String(adminPort),
+      GATEWAY_WORKERS: String(options.workers),
+      GATEWAY_STATE_DIR: join(dir, "gateway"),
+      LOG_LEVEL: "warn",
+    },
     logDir: join(dir, "logs"),
     quiet: true,
   });

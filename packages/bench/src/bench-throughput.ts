@@ -249,14 +249,19 @@ async function startGateway(
   await replaceDraft(ctx.db, config);
   const { version } = await publishDraft(ctx.db, { author: "bench" });
   const [port, adminPort] = [await getFreePort(), await getFreePort()];
-  const gateway = nodeProcess(name, ctx.entry, {
-    DATABASE_URL: ctx.databaseUrl,
-    GATEWAY_PORT: String(port),
-    GATEWAY_ADMIN_PORT: String(adminPort),
-    GATEWAY_WORKERS: String(ctx.workers),
-    GATEWAY_STATE_DIR: join(ctx.dir, name),
-    LOG_LEVEL: "warn",
-  }, ctx.logDir);
+  const gateway = nodeProcess(
+    name,
+    ctx.entry,
+    {
+      DATABASE_URL: ctx.databaseUrl,
+      GATEWAY_PORT: String(port),
+      GATEWAY_ADMIN_PORT: String(adminPort),
+      GATEWAY_WORKERS: String(ctx.workers),
+      GATEWAY_STATE_DIR: join(ctx.dir, name),
+      LOG_LEVEL: "warn",
+    },
+    ctx.logDir,
+  );
   stops.push(() => gateway.stop());
   await waitForHttp(`http://127.0.0.1:${adminPort}/readyz`, gateway);
   await waitForAllWorkers(adminPort, version, ctx.workers);

@@ -30,7 +30,9 @@ if (only === "" || only === "publish") {
 if (only === "" || only === "dashboard") {
   console.log("Dashboard queries: a month of rollups for 100 routes (48 h of minute rows, hourly rows before), embedded PostgreSQL");
   const d = await benchDashboardQueries();
-  console.log(`  ${d.rows.toLocaleString("en-US")} rows; one route's 30-day traffic series: p50 ${d.routeP50.toFixed(1)} ms, p99 ${d.routeP99.toFixed(1)} ms (target: well under 1 s, ${d.routeP99 < 1000 ? "met" : "NOT MET"})`);
+  console.log(
+    `  ${d.rows.toLocaleString("en-US")} rows; one route's 30-day traffic series: p50 ${d.routeP50.toFixed(1)} ms, p99 ${d.routeP99.toFixed(1)} ms (target: well under 1 s, ${d.routeP99 < 1000 ? "met" : "NOT MET"})`,
+  );
   console.log(`  a service of 10 routes: ${d.serviceMs.toFixed(1)} ms; an SLO's status (30-day window and five burn windows): ${d.sloStatusMs.toFixed(1)} ms`);
   console.log("");
 }
@@ -47,7 +49,10 @@ async function throughput() {
   const nginx = hasCommand("nginx");
   const runLoad: RunLoad = useWrk ? runWrk : runAutocannon;
   console.log(`Throughput: ${useWrk ? "wrk" : "autocannon"}, ${connections} connections, ${seconds} s each, ${workers} proxy processes each, loopback; median of ${rounds} interleaved rounds`);
-  if (!useWrk) console.log(`  ${loadTool === "autocannon" ? "BENCH_LOAD=autocannon" : "wrk missing"}: autocannon drives the load (one Node process, latencies in whole ms); wrk (apt-get install -y wrk) gives the README's figures`);
+  if (!useWrk)
+    console.log(
+      `  ${loadTool === "autocannon" ? "BENCH_LOAD=autocannon" : "wrk missing"}: autocannon drives the load (one Node process, latencies in whole ms); wrk (apt-get install -y wrk) gives the README's figures`,
+    );
   if (!nginx) console.log("  nginx missing, so no reference row. Install with: apt-get install -y nginx");
   const result = await benchThroughput({ seconds, connections, lowConnections, workers, rounds, runLoad, nginx });
   printRows(result.rows);
@@ -86,7 +91,9 @@ function printLatency(result: ThroughputResult) {
   const policies = rows.find((r) => r.kind === "policies");
   if (policies) {
     const added = policies.addedP99Ms;
-    console.log(`  added p99 at ${result.lowConnections} connections, ${POLICY_ROUTES.toLocaleString("en-US")} routes with policies: ${added.toFixed(2)} ms (target: under 3 ms, ${added < 3 ? "met" : "NOT MET"})`);
+    console.log(
+      `  added p99 at ${result.lowConnections} connections, ${POLICY_ROUTES.toLocaleString("en-US")} routes with policies: ${added.toFixed(2)} ms (target: under 3 ms, ${added < 3 ? "met" : "NOT MET"})`,
+    );
   }
 }
 
@@ -96,9 +103,19 @@ function printRows(rows: ThroughputRow[]) {
   const ratio = (r: ThroughputRow, base: ThroughputRow | undefined) => (base ? `${(r.requestsPerSec / base.requestsPerSec).toFixed(2)}x` : "-");
   const cpu = (us: number) => (Number.isFinite(us) ? us.toFixed(0) : "-");
   const width = Math.max(...rows.map((r) => r.name.length)) + 2;
-  console.log(`  ${"".padEnd(width)}${"req/s".padStart(10)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"vs nginx".padStart(10)}${"vs bare".padStart(9)}${"CPU µs/req".padStart(12)}${"errors".padStart(8)}`);
+  console.log(
+    `  ${"".padEnd(width)}${"req/s".padStart(10)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"vs nginx".padStart(10)}${"vs bare".padStart(9)}${"CPU µs/req".padStart(12)}${"errors".padStart(8)}`,
+  );
   for (const r of rows) {
-    const cells = [r.requestsPerSec.toFixed(0).padStart(10), r.p50Ms.toFixed(2).padStart(9), r.p99Ms.toFixed(2).padStart(9), ratio(r, nginx).padStart(10), ratio(r, bare).padStart(9), cpu(r.cpuUsPerRequest).padStart(12), String(r.errors + r.non2xx).padStart(8)];
+    const cells = [
+      r.requestsPerSec.toFixed(0).padStart(10),
+      r.p50Ms.toFixed(2).padStart(9),
+      r.p99Ms.toFixed(2).padStart(9),
+      ratio(r, nginx).padStart(10),
+      ratio(r, bare).padStart(9),
+      cpu(r.cpuUsPerRequest).padStart(12),
+      String(r.errors + r.non2xx).padStart(8),
+    ];
     console.log(`  ${r.name.padEnd(width)}${cells.join("")}`);
   }
   console.log("  every round (req/s, CPU µs per request):");
@@ -116,7 +133,9 @@ function printRows(rows: ThroughputRow[]) {
   if (policies && bare) {
     const met = policies.requestsPerSec >= 1.1 * bare.requestsPerSec;
     const cpuNote = Number.isFinite(policies.cpuUsPerRequest) ? `; CPU per request ${signed(cpuChange(policies, bare))} against bare` : "";
-    console.log(`  ${POLICY_ROUTES.toLocaleString("en-US")} routes with policies vs bare http-proxy: ${ratio(policies, bare)} throughput (target: at least 1.10x, ${met ? "met" : "NOT MET"})${cpuNote}`);
+    console.log(
+      `  ${POLICY_ROUTES.toLocaleString("en-US")} routes with policies vs bare http-proxy: ${ratio(policies, bare)} throughput (target: at least 1.10x, ${met ? "met" : "NOT MET"})${cpuNote}`,
+    );
   }
   const few = rows.find((r) => r.kind === "routes" && r.routes === 10);
   const many = rows.find((r) => r.kind === "routes" && r.routes === 10_000);

@@ -5,12 +5,25 @@ import { DOCS_DIR, generatedDocs, renderErrorTables, replaceBlock } from "./gene
 import { API_ERRORS, GATEWAY_ERRORS } from "../src/error-catalog";
 
 const ROOT = resolve(DOCS_DIR, "..");
-const pages = [join(ROOT, "README.md"), ...readdirSync(DOCS_DIR).filter((f) => f.endsWith(".md")).map((f) => join(DOCS_DIR, f))];
+const pages = [
+  join(ROOT, "README.md"),
+  ...readdirSync(DOCS_DIR)
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => join(DOCS_DIR, f)),
+];
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to dashes. */
 function anchors(markdown: string): Set<string> {
   const text = markdown.replace(/```[\s\S]*?```/g, "");
-  return new Set([...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, "").replace(/ /g, "-")));
+  return new Set(
+    [...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+      m[1]
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, "")
+        .replace(/ /g, "-"),
+    ),
+  );
 }
 
 function findFile(dir: string, name: string): string | null {

@@ -40,11 +40,7 @@ describe("access control in the config", () => {
   it("refuses two consumers with one name or one key", () => {
     const key = { id: "key00001", sha256: hash, createdAt: "2026-11-25T10:00:00Z" };
     const errors = errorsOf(GatewayConfigSchema, {
-      consumers: [
-        { name: "partner-a", apiKeys: [key] },
-        { name: "partner-a" },
-        { name: "partner-b", apiKeys: [{ ...key, id: "key00002" }] },
-      ],
+      consumers: [{ name: "partner-a", apiKeys: [key] }, { name: "partner-a" }, { name: "partner-b", apiKeys: [{ ...key, id: "key00002" }] }],
     });
     expect(errors).toEqual([
       { path: "consumers.1.name", message: "a consumer named partner-a already exists" },

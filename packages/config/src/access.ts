@@ -17,9 +17,7 @@ export type ApiKey = z.infer<typeof ApiKeySchema>;
 
 export const ConsumerSchema = z
   .object({
-    name: z
-      .string({ error: "is required" })
-      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "must be 1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit"),
+    name: z.string({ error: "is required" }).regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "must be 1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit"),
     description: z.string().max(500, "must be 500 characters or less").default(""),
     apiKeys: z.array(ApiKeySchema).max(20, "a consumer can have at most 20 keys").default([]),
   })
@@ -48,7 +46,10 @@ export const JwtAuthSchema = z
     issuer: z.string().min(1, "must not be empty (or null)").max(500).nullable().default(null),
     audience: z.string().min(1, "must not be empty (or null)").max(500).nullable().default(null),
     clockSkewSec: count(0, 600, 30),
-    consumerClaim: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, "must be a claim name such as sub").default("sub"),
+    consumerClaim: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, "must be a claim name such as sub")
+      .default("sub"),
   })
   .superRefine((j, ctx) => {
     if (j.algorithm === "HS256") {
@@ -64,7 +65,10 @@ export type JwtAuth = z.infer<typeof JwtAuthSchema>;
 /** Credentials a route requires; either one passes when both are set (Kong's logical OR). */
 export const RouteAuthSchema = z
   .object({
-    apiKey: z.object({ header: HeaderNameSchema.default("x-api-key") }).nullable().default(null),
+    apiKey: z
+      .object({ header: HeaderNameSchema.default("x-api-key") })
+      .nullable()
+      .default(null),
     jwt: JwtAuthSchema.nullable().default(null),
   })
   .superRefine((a, ctx) => {

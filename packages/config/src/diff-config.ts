@@ -22,9 +22,5 @@ function diffByName<T extends { name: string }>(kind: ConfigChange["kind"], befo
 
 /** What a publish changes, entity by entity, for the versions list. */
 export function diffConfig(before: GatewayConfig, after: GatewayConfig): ConfigChange[] {
-  return [
-    ...diffByName("service", before.services, after.services),
-    ...diffByName("route", before.routes, after.routes),
-    ...diffByName("consumer", before.consumers, after.consumers),
-  ];
+  return [...diffByName("service", before.services, after.services), ...diffByName("route", before.routes, after.routes), ...diffByName("consumer", before.consumers, after.consumers)];
 }

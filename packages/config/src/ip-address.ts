@@ -70,7 +70,7 @@ export function formatIp(ip: Ip): string {
   // RFC 5952: the longest run (of two or more) of zero groups becomes ::.
   let best = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

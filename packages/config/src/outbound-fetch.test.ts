@@ -19,11 +19,16 @@ beforeAll(async () => {
 afterAll(() => new Promise((ok) => server.close(ok)));
 
 /** A DNS that answers from a table: names that exist nowhere, so only the checked address can be connected to. */
-const dns = (table: Record<string, string[]>): Resolve => (hostname, callback) => {
-  const addresses = table[hostname];
-  if (!addresses) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" }), []);
-  callback(null, addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 })));
-};
+const dns =
+  (table: Record<string, string[]>): Resolve =>
+  (hostname, callback) => {
+    const addresses = table[hostname];
+    if (!addresses) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" }), []);
+    callback(
+      null,
+      addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 })),
+    );
+  };
 
 describe("outbound requests at run time", () => {
   it("does not send a webhook to a name that resolves to a loopback address", async () => {
@@ -52,8 +57,12 @@ describe("outbound requests at run time", () => {
 
   it("checks IP literals, which never reach the resolver, before connecting", async () => {
     const before = hits.length;
-    await expect(outboundFetch("webhook", `http://127.0.0.1:${port}/`, { method: "POST", body: "{}", policy: readOutboundPolicy({}) })).rejects.toThrow(`http://127.0.0.1:${port}/ points at a loopback address 127.0.0.1`);
-    await expect(outboundFetch("webhook", "http://0xa9fea9fe/latest/meta-data/", { policy: readOutboundPolicy({ BULWARK_OUTBOUND_ALLOW: "0.0.0.0/0" }) })).rejects.toThrow("points at cloud metadata 169.254.169.254");
+    await expect(outboundFetch("webhook", `http://127.0.0.1:${port}/`, { method: "POST", body: "{}", policy: readOutboundPolicy({}) })).rejects.toThrow(
+      `http://127.0.0.1:${port}/ points at a loopback address 127.0.0.1`,
+    );
+    await expect(outboundFetch("webhook", "http://0xa9fea9fe/latest/meta-data/", { policy: readOutboundPolicy({ BULWARK_OUTBOUND_ALLOW: "0.0.0.0/0" }) })).rejects.toThrow(
+      "points at cloud metadata 169.254.169.254",
+    );
     expect(hits.length).toBe(before);
     const ok = await outboundFetch("webhook", `http://127.0.0.1:${port}/hook`, { method: "POST", body: "{}", policy: readOutboundPolicy({ BULWARK_OUTBOUND_ALLOW: "127.0.0.1" }) });
     expect(ok.status).toBe(200);

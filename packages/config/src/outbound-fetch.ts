@@ -87,23 +87,19 @@ export async function outboundFetch(use: OutboundUse, url: string, options: Outb
   options.signal?.throwIfAborted();
   return new Promise<Response>((resolve, reject) => {
     const fail = (error: unknown) => reject(options.signal?.aborted ? options.signal.reason : error);
-    const req = request(
-      u,
-      { method: options.method ?? "GET", headers, signal: options.signal, lookup: checkedLookup(use, target.port, policy, options.resolve), agent: false },
-      (res) => {
-        const status = res.statusCode ?? 0;
-        const max = options.maxBodyBytes ?? 1024 * 1024;
-        if (max === 0) res.destroy();
-        (max === 0 ? Promise.resolve(null) : readBody(res, max))
-          .then((body) => {
-            const answerHeaders = new Headers();
-            for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) answerHeaders.set(k, Array.isArray(v) ? v.join(", ") : v);
-            const empty = status === 204 || status === 205 || status === 304;
-            resolve(new Response(empty || body === null ? null : new Uint8Array(body), { status, headers: answerHeaders })); // throws outside 200-599
-          })
-          .catch(fail);
-      },
-    );
+    const req = request(u, { method: options.method ?? "GET", headers, signal: options.signal, lookup: checkedLookup(use, target.port, policy, options.resolve), agent: false }, (res) => {
+      const status = res.statusCode ?? 0;
+      const max = options.maxBodyBytes ?? 1024 * 1024;
+      if (max === 0) res.destroy();
+      (max === 0 ? Promise.resolve(null) : readBody(res, max))
+        .then((body) => {
+          const answerHeaders = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) answerHeaders.set(k, Array.isArray(v) ? v.join(", ") : v);
+          const empty = status === 204 || status === 205 || status === 304;
+          resolve(new Response(empty || body === null ? null : new Uint8Array(body), { status, headers: answerHeaders })); // throws outside 200-599
+        })
+        .catch(fail);
+    });
     req.on("error", fail);
     req.end(options.body);
   });

@@ -17,7 +17,10 @@ const configWithTarget = (address: string) => ({
 });
 const configWithJwks = (jwksUrl: string) => ({
   services: [{ name: "catalog", targets: [{ address: "127.0.0.1:4001" }] }],
-  routes: [{ name: "courses", path: "/courses", service: "catalog" }, { name: "exams", path: "/exams", service: "catalog", auth: { jwt: { algorithm: "RS256", jwksUrl } } }],
+  routes: [
+    { name: "courses", path: "/courses", service: "catalog" },
+    { name: "exams", path: "/exams", service: "catalog", auth: { jwt: { algorithm: "RS256", jwksUrl } } },
+  ],
 });
 const slo = (webhookUrl: string) => ({ name: "exams", target: { kind: "route", name: "exams" }, indicator: { type: "availability" }, objectivePercent: 99.9, webhookUrl });
 

@@ -123,15 +123,24 @@ export type Priority = z.infer<typeof PrioritySchema>;
 export const TrafficSplitSchema = z.object({
   service: z.string({ error: "is required" }).min(1, "is required"),
   percent: percent(0),
-  header: z.object({ name: HeaderNameSchema, value: HeaderValueSchema.min(1, "is required") }).nullable().default(null),
+  header: z
+    .object({ name: HeaderNameSchema, value: HeaderValueSchema.min(1, "is required") })
+    .nullable()
+    .default(null),
 });
 export type TrafficSplit = z.infer<typeof TrafficSplitSchema>;
 
 /** Chaos drills: abort `percent` of requests with `status`, delay `percent` of them by `ms`. */
 export const FaultsSchema = z
   .object({
-    abort: z.object({ percent: percent(0), status: status(503) }).nullable().default(null),
-    delay: z.object({ percent: percent(0), ms: ms(1, 60_000, 1_000) }).nullable().default(null),
+    abort: z
+      .object({ percent: percent(0), status: status(503) })
+      .nullable()
+      .default(null),
+    delay: z
+      .object({ percent: percent(0), ms: ms(1, 60_000, 1_000) })
+      .nullable()
+      .default(null),
   })
   .superRefine((f, ctx) => {
     if (f.abort === null && f.delay === null) ctx.addIssue({ code: "custom", path: [], message: "needs an abort or a delay (or set faults to null)" });

@@ -45,7 +45,9 @@ describe("service schema", () => {
       { path: "healthCheck.path", message: "must be a path starting with /" },
       { path: "healthCheck.expectedStatuses", message: "needs at least one status" },
     ]);
-    expect(errorsOf(ServiceSchema, { ...service, healthCheck: { path: "/h", intervalMs: 1000, timeoutMs: 1000 } })).toEqual([{ path: "healthCheck.timeoutMs", message: "must be shorter than intervalMs" }]);
+    expect(errorsOf(ServiceSchema, { ...service, healthCheck: { path: "/h", intervalMs: 1000, timeoutMs: 1000 } })).toEqual([
+      { path: "healthCheck.timeoutMs", message: "must be shorter than intervalMs" },
+    ]);
     expect(errorsOf(ServiceSchema, { ...service, outlierDetection: { consecutiveFailures: 0, maxEjectionPercent: 120 } })).toEqual([
       { path: "outlierDetection.consecutiveFailures", message: "must be at least 1" },
       { path: "outlierDetection.maxEjectionPercent", message: "must be 0 to 100" },
@@ -56,7 +58,9 @@ describe("service schema", () => {
     expect(ServiceSchema.safeParse(lb({ algorithm: "consistent-hash", hashOn: { source: "header", name: "x-student-id" } })).success).toBe(true);
     expect(ServiceSchema.safeParse(lb({ algorithm: "consistent-hash", hashOn: { source: "ip" } })).success).toBe(true);
     expect(errorsOf(ServiceSchema, lb({ algorithm: "consistent-hash" }))).toEqual([{ path: "loadBalancing.hashOn", message: "consistent-hash needs a header, cookie or ip to hash on" }]);
-    expect(errorsOf(ServiceSchema, lb({ algorithm: "consistent-hash", hashOn: { source: "cookie", name: "" } }))).toEqual([{ path: "loadBalancing.hashOn.name", message: "needs the cookie name to hash on" }]);
+    expect(errorsOf(ServiceSchema, lb({ algorithm: "consistent-hash", hashOn: { source: "cookie", name: "" } }))).toEqual([
+      { path: "loadBalancing.hashOn.name", message: "needs the cookie name to hash on" },
+    ]);
     expect(errorsOf(ServiceSchema, lb({ algorithm: "least-requests", hashOn: { source: "ip" } }))).toEqual([{ path: "loadBalancing.hashOn", message: "is only used with consistent-hash" }]);
     expect(errorsOf(ServiceSchema, lb({ algorithm: "random" }))[0].path).toBe("loadBalancing.algorithm");
   });

@@ -15,9 +15,7 @@ export * from "./access";
  */
 
 export const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-export const NameSchema = z
-  .string({ error: "is required" })
-  .regex(NAME_PATTERN, "must be 1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit");
+export const NameSchema = z.string({ error: "is required" }).regex(NAME_PATTERN, "must be 1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit");
 
 const LABEL = "[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?";
 const HOSTNAME_PATTERN = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`);
@@ -63,12 +61,7 @@ export const TargetSchema = z.object({
     const refusal = target === null ? "has an invalid host name or IPv4 address" : outboundRefusal("target", target, outboundPolicy());
     if (refusal !== null) ctx.addIssue({ code: "custom", message: refusal });
   }),
-  weight: z
-    .number({ error: "must be a number" })
-    .int("must be a whole number")
-    .min(0, "must be 0 or more")
-    .max(1000, "must be 1000 or less")
-    .default(100),
+  weight: z.number({ error: "must be a number" }).int("must be a whole number").min(0, "must be 0 or more").max(1000, "must be 1000 or less").default(100),
 });
 export type Target = z.infer<typeof TargetSchema>;
 
@@ -105,7 +98,6 @@ export const LoadBalancingSchema = z
   });
 export type LoadBalancing = z.infer<typeof LoadBalancingSchema>;
 export const DEFAULT_LOAD_BALANCING: LoadBalancing = { algorithm: "round-robin", hashOn: null };
-
 
 /**
  * Active health checks: GET `path` on every target every `intervalMs`. Each gateway host's cluster primary runs
@@ -146,10 +138,7 @@ export const ServiceSchema = z
   .object({
     name: NameSchema,
     description: z.string().max(500, "must be 500 characters or less").default(""),
-    targets: z
-      .array(TargetSchema)
-      .min(1, "a service needs at least one target")
-      .max(64, "a service can have at most 64 targets"),
+    targets: z.array(TargetSchema).min(1, "a service needs at least one target").max(64, "a service can have at most 64 targets"),
     loadBalancing: LoadBalancingSchema.default(DEFAULT_LOAD_BALANCING),
     /** Off unless configured, as in Kong. */
     healthCheck: HealthCheckSchema.nullable().default(null),
@@ -233,7 +222,13 @@ export const RouteSchema = z
     /** Client addresses refused, checked before ipAllow. */
     ipDeny: z.array(CidrSchema).max(100, "at most 100 entries").default([]),
     /** Larger request bodies get 413 (null: no limit). */
-    maxBodyBytes: z.number({ error: "must be a number" }).int("must be a whole number").min(0, "must be 0 or more").max(10 * 1024 ** 3, "must be at most 10 GiB").nullable().default(null),
+    maxBodyBytes: z
+      .number({ error: "must be a number" })
+      .int("must be a whole number")
+      .min(0, "must be 0 or more")
+      .max(10 * 1024 ** 3, "must be at most 10 GiB")
+      .nullable()
+      .default(null),
   })
   .superRefine((route, ctx) => {
     if (route.pathType !== "template" && /[:*]/.test(route.path)) {

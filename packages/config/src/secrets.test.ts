@@ -129,9 +129,7 @@ describe("restoreSecrets", () => {
   it("refuses a marker where no secret is stored, at the field's path", () => {
     const stored = config();
     const incoming = { ...redactConfig(stored), routes: [route("fresh", { set: true })] };
-    expect(restoreSecrets(incoming, stored).errors).toEqual([
-      { path: "routes.0.auth.jwt.secret", message: "is a redacted secret, but none is stored here: send the secret itself" },
-    ]);
+    expect(restoreSecrets(incoming, stored).errors).toEqual([{ path: "routes.0.auth.jwt.secret", message: "is a redacted secret, but none is stored here: send the secret itself" }]);
     expect(restoreEntitySecrets("routes", route("fresh", { set: true }), null).errors).toEqual([
       { path: "auth.jwt.secret", message: "is a redacted secret, but none is stored here: send the secret itself" },
     ]);
@@ -141,7 +139,13 @@ describe("restoreSecrets", () => {
     const stored = config();
     const incoming = redactConfig(stored);
     const [alpha, beta] = incoming.routes;
-    const swapped = { ...incoming, routes: [{ ...alpha, auth: beta.auth }, { ...beta, auth: alpha.auth }] };
+    const swapped = {
+      ...incoming,
+      routes: [
+        { ...alpha, auth: beta.auth },
+        { ...beta, auth: alpha.auth },
+      ],
+    };
     expect(restoreSecrets(swapped, stored).errors.map((e) => e.path)).toEqual(["routes.0.auth.jwt.secret", "routes.1.auth.jwt.secret"]);
   });
 

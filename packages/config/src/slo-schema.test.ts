@@ -33,7 +33,11 @@ describe("dashboard queries", () => {
   });
   it("refuses an unknown range and a missing name with field paths", () => {
     const r = TrafficQuerySchema.safeParse({ range: "2h", scope: "host" });
-    expect(formatIssues(r.error!).map((f) => f.path).sort()).toEqual(["name", "range", "scope"]);
+    expect(
+      formatIssues(r.error!)
+        .map((f) => f.path)
+        .sort(),
+    ).toEqual(["name", "range", "scope"]);
     expect(SloHistoryQuerySchema.safeParse({ range: "1y" }).success).toBe(false);
   });
 });
@@ -50,6 +54,10 @@ describe("trace list query", () => {
   });
   it("refuses nonsense at the parameter's name", () => {
     const r = TraceQuerySchema.safeParse({ status: "oops", minDurationMs: "fast", before: "yesterday", limit: "0" });
-    expect(formatIssues(r.error!).map((f) => f.path).sort()).toEqual(["before", "limit", "minDurationMs", "status"]);
+    expect(
+      formatIssues(r.error!)
+        .map((f) => f.path)
+        .sort(),
+    ).toEqual(["before", "limit", "minDurationMs", "status"]);
   });
 });

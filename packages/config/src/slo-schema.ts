@@ -19,9 +19,7 @@ export const SloIndicatorSchema = z.discriminatedUnion(
     }),
     z.object({
       type: z.literal("latency"),
-      thresholdMs: z
-        .number({ error: "must be a number" })
-        .refine((v) => (LATENCY_BOUNDS_MS as readonly number[]).includes(v), `must be one of ${LATENCY_BOUNDS_MS.join(", ")} ms`),
+      thresholdMs: z.number({ error: "must be a number" }).refine((v) => (LATENCY_BOUNDS_MS as readonly number[]).includes(v), `must be one of ${LATENCY_BOUNDS_MS.join(", ")} ms`),
     }),
   ],
   { error: "type must be availability or latency" },
@@ -88,7 +86,10 @@ export const TraceQuerySchema = z.object({
     .optional(),
   minDurationMs: queryNumber("must be a number of milliseconds").pipe(z.number().min(0, "must be 0 or more")).optional(),
   /** Paging: traces that started before this instant (ISO 8601). */
-  before: z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time" }).transform((s) => new Date(s)).optional(),
+  before: z.iso
+    .datetime({ offset: true, error: "must be an ISO 8601 date-time" })
+    .transform((s) => new Date(s))
+    .optional(),
   limit: queryNumber("must be a number").pipe(z.number().int("must be a whole number").min(1, "must be 1 or more").max(500, "must be 500 or less")).default(50),
 });
 export type TraceQuery = z.infer<typeof TraceQuerySchema>;

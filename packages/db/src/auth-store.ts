@@ -71,7 +71,12 @@ export async function signIn(db: Db, request: SignInRequest): Promise<SignedIn> 
       const { refusal, key, auditRefused } = reserved;
       // Once throttled, one aggregated entry per key per window, not a row per attempt.
       if (auditRefused !== null) {
-        await recordAudit(db, context, { action: "auth.sign-in.throttled", targetType: "user", target: email, diff: [{ path: "refused", before: null, after: { key: key.replace(/\|.*$/, ""), attempts: auditRefused, reason: refusal.code } }] });
+        await recordAudit(db, context, {
+          action: "auth.sign-in.throttled",
+          targetType: "user",
+          target: email,
+          diff: [{ path: "refused", before: null, after: { key: key.replace(/\|.*$/, ""), attempts: auditRefused, reason: refusal.code } }],
+        });
       }
       throw refusal.code === "SIGN_IN_LOCKED"
         ? new TooManyRequestsError("SIGN_IN_LOCKED", "too many failed sign-ins: sign-in is locked for a while", retryAfter(refusal.until, now))
@@ -96,7 +101,11 @@ async function openSession(db: Db, request: SignInRequest, user: { id: string; e
     const created = await tx.session.create({
       data: { tokenHash: sha256(token), userId: user.id, createdAt: now, lastSeenAt: now, expiresAt, ip: request.ip, userAgent: request.userAgent?.slice(0, 300) ?? null },
     });
-    await recordAudit(tx, { ip: request.ip, actor: { type: "user", id: user.id, name: user.email } }, { action: "auth.sign-in", targetType: "session", target: user.email, after: { session: created.id } });
+    await recordAudit(
+      tx,
+      { ip: request.ip, actor: { type: "user", id: user.id, name: user.email } },
+      { action: "auth.sign-in", targetType: "session", target: user.email, after: { session: created.id } },
+    );
     return created;
   });
   return { token, sessionId: session.id, expiresAt, user: toUser(user) };
@@ -129,7 +138,11 @@ export async function signOut(db: Db, token: string, ip: string | null, now = ne
   if (!session || session.revokedAt) return;
   await db.$transaction(async (tx) => {
     await tx.session.update({ where: { id: session.id }, data: { revokedAt: now } });
-    await recordAudit(tx, { ip, actor: { type: "user", id: session.userId, name: session.user.email } }, { action: "auth.sign-out", targetType: "session", target: session.user.email, before: { session: session.id }, after: null });
+    await recordAudit(
+      tx,
+      { ip, actor: { type: "user", id: session.userId, name: session.user.email } },
+      { action: "auth.sign-out", targetType: "session", target: session.user.email, before: { session: session.id }, after: null },
+    );
   });
 }
 

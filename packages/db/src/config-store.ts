@@ -1,12 +1,4 @@
-import {
-  GatewayConfigSchema,
-  RouteSchema,
-  ServiceSchema,
-  type Consumer,
-  type GatewayConfig,
-  type Route,
-  type Service,
-} from "@bulwark/config/schema";
+import { GatewayConfigSchema, RouteSchema, ServiceSchema, type Consumer, type GatewayConfig, type Route, type Service } from "@bulwark/config/schema";
 import { diffConfig, type ConfigChange } from "@bulwark/config/diff";
 import { formatIssues, type FieldError } from "@bulwark/config/errors";
 import { hashConfig } from "@bulwark/config/hash";
@@ -104,12 +96,13 @@ function parseWithSecrets<T>(kind: Kind, schema: EntitySchema<T>, input: unknown
   return (parsed as { data: T }).data;
 }
 
-const table = (tx: Tx, kind: Kind) => (kind === "services" ? tx.service : kind === "routes" ? tx.route : tx.consumer) as unknown as {
-  findUnique(args: { where: { name: string } }): Promise<{ id: string; spec: unknown } | null>;
-  create(args: { data: { name: string; spec: Prisma.InputJsonValue } }): Promise<unknown>;
-  update(args: { where: { name: string }; data: { name: string; spec: Prisma.InputJsonValue } }): Promise<unknown>;
-  delete(args: { where: { name: string } }): Promise<unknown>;
-};
+const table = (tx: Tx, kind: Kind) =>
+  (kind === "services" ? tx.service : kind === "routes" ? tx.route : tx.consumer) as unknown as {
+    findUnique(args: { where: { name: string } }): Promise<{ id: string; spec: unknown } | null>;
+    create(args: { data: { name: string; spec: Prisma.InputJsonValue } }): Promise<unknown>;
+    update(args: { where: { name: string }; data: { name: string; spec: Prisma.InputJsonValue } }): Promise<unknown>;
+    delete(args: { where: { name: string } }): Promise<unknown>;
+  };
 const label = (kind: Kind) => (kind === "services" ? "service" : kind === "routes" ? "route" : "consumer");
 
 /** An audit context plus, where the change has a more telling name than create/update, its action. */
@@ -121,13 +114,7 @@ export type AuditNote = AuditContext & { action?: string };
  * `input` may be a function of the stored entity it replaces (to restore redacted secrets from it, under the
  * lock). Answers with the saved entity's secrets redacted.
  */
-export async function saveEntity<T extends { name: string }>(
-  db: Db,
-  kind: Kind,
-  input: T | ((before: T | null) => T),
-  previousName?: string,
-  audit?: AuditNote,
-): Promise<Redacted<T>> {
+export async function saveEntity<T extends { name: string }>(db: Db, kind: Kind, input: T | ((before: T | null) => T), previousName?: string, audit?: AuditNote): Promise<Redacted<T>> {
   return withConfigLock(db, async (tx) => {
     const draft = await readDraft(tx);
     const list = draft[kind] as unknown as T[];
@@ -232,12 +219,9 @@ export async function replaceDraft(db: Db, input: unknown, audit?: AuditContext)
     await tx.route.deleteMany();
     await tx.service.deleteMany();
     await tx.consumer.deleteMany();
-    if (config.consumers.length)
-      await tx.consumer.createMany({ data: config.consumers.map((c) => ({ name: c.name, spec: c as unknown as Prisma.InputJsonValue })) });
-    if (config.services.length)
-      await tx.service.createMany({ data: config.services.map((s) => ({ name: s.name, spec: s as unknown as Prisma.InputJsonValue })) });
-    if (config.routes.length)
-      await tx.route.createMany({ data: config.routes.map((r) => ({ name: r.name, spec: r as unknown as Prisma.InputJsonValue })) });
+    if (config.consumers.length) await tx.consumer.createMany({ data: config.consumers.map((c) => ({ name: c.name, spec: c as unknown as Prisma.InputJsonValue })) });
+    if (config.services.length) await tx.service.createMany({ data: config.services.map((s) => ({ name: s.name, spec: s as unknown as Prisma.InputJsonValue })) });
+    if (config.routes.length) await tx.route.createMany({ data: config.routes.map((r) => ({ name: r.name, spec: r as unknown as Prisma.InputJsonValue })) });
     if (audit) await recordAudit(tx, audit, { action: "config.replace", targetType: "draft", target: "draft", diff: [{ path: "", before: summaryOf(before), after: summaryOf(config) }] });
     return redactConfig(config);
   });

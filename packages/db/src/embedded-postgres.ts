@@ -73,12 +73,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     persistent: true,
     createPostgresUser: isRoot,
     initdbFlags: ["--encoding=UTF8", "--locale=C"],
-    postgresFlags: [
-      "-c", "listen_addresses=127.0.0.1",
-      "-c", `unix_socket_directories=${dataDir}`,
-      "-c", "max_connections=200",
-      "-c", `fsync=${options.fsync === false ? "off" : "on"}`,
-    ],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=${dataDir}`, "-c", "max_connections=200", "-c", `fsync=${options.fsync === false ? "off" : "on"}`],
     onLog: (m) => log(String(m)),
     onError: (m) => log(String(m)),
   });
@@ -117,13 +112,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
  * password, and one from before per-installation passwords has "bulwark". The file is written before the role is
  * altered, so a start cut short between the two only repeats this step next time.
  */
-async function takeOverSuperuser(
-  url: (password: string) => string,
-  stored: string,
-  previous: string[],
-  file: string,
-  log: (line: string) => void,
-): Promise<void> {
+async function takeOverSuperuser(url: (password: string) => string, stored: string, previous: string[], file: string, log: (line: string) => void): Promise<void> {
   const attempt = async (password: string) => {
     const client = new pg.Client({ connectionString: url(password) });
     try {

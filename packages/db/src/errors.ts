@@ -16,28 +16,42 @@ export class NotFoundError extends Error {
 }
 
 export class ConflictError extends Error {
-  constructor(readonly code: string, message: string, readonly fields: FieldError[] = []) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly fields: FieldError[] = [],
+  ) {
     super(message);
   }
 }
 
 /** No credentials, or credentials that do not (or no longer) hold: 401. */
 export class UnauthorizedError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 /** Authenticated, but not allowed to do this: 403. */
 export class ForbiddenError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 /** Refused until later (sign-in throttling and lockout): 429 with Retry-After. */
 export class TooManyRequestsError extends Error {
-  constructor(readonly code: string, message: string, readonly retryAfterSeconds: number) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super(message);
   }
 }

@@ -34,7 +34,8 @@ export async function withHashSlot<T>(fn: () => Promise<T>, limits: { concurrenc
     return await fn();
   } finally {
     const next = waiting.shift();
-    if (next) next(); // the slot passes straight to the next waiter
+    if (next)
+      next(); // the slot passes straight to the next waiter
     else running--;
   }
 }

@@ -77,7 +77,13 @@ export async function resolveDatabase(options: ResolveDatabaseOptions): Promise<
     if (runtime.problems.length) throw leastPrivilegeError(runtime.role, runtime.problems);
     const { owner } = await migrate(options.migrationUrl, { runtimeRole: runtime.role });
     if (owner === runtime.role) {
-      return { url, migrationUrl: options.migrationUrl, embedded: null, warnings: [`DATABASE_URL and DATABASE_MIGRATION_URL are the same role (${owner}): the application runs as the tables' owner`], stop: async () => {} };
+      return {
+        url,
+        migrationUrl: options.migrationUrl,
+        embedded: null,
+        warnings: [`DATABASE_URL and DATABASE_MIGRATION_URL are the same role (${owner}): the application runs as the tables' owner`],
+        stop: async () => {},
+      };
     }
     const after = await checkRuntimeRole(url);
     const problems = [...after.problems, ...(after.canCreateInSchema ? ["can still create objects in the schema or the database (the migration role owns neither, so could not revoke that)"] : [])];

@@ -81,12 +81,7 @@ export async function grantRuntimeAccess(client: pg.ClientBase, role: string): P
   const who = ident(role);
   const table = (name: string) => `${schema}.${ident(name)}`;
   const existingTables = async (names: string[]) =>
-    (
-      await client.query<{ name: string }>(
-        `SELECT relname AS name FROM pg_class WHERE relnamespace = ${IN_SCHEMA} AND relname = ANY($1)`,
-        [names],
-      )
-    ).rows.map((r) => r.name);
+    (await client.query<{ name: string }>(`SELECT relname AS name FROM pg_class WHERE relnamespace = ${IN_SCHEMA} AND relname = ANY($1)`, [names])).rows.map((r) => r.name);
 
   await client.query(`GRANT CONNECT ON DATABASE ${database} TO ${who}`);
   await client.query(`REVOKE CREATE ON DATABASE ${database} FROM ${who}`);
@@ -146,7 +141,10 @@ export async function checkRuntimeRole(url: string): Promise<RoleCheck> {
     if (row.rolreplication) problems.push("can start replication");
     if (row.rolbypassrls) problems.push("bypasses row security");
     if (!row.rolsuper && row.server_roles.length) problems.push(`is a member of ${row.server_roles.join(", ")}`);
-    if (row.owned.length) problems.push(`owns tables (${row.owned.slice(0, 5).join(", ")}${row.owned.length > 5 ? ", ..." : ""}), so it can alter them and drop the audit log's trigger (give them to the migration role: REASSIGN OWNED BY ${row.role} TO <migration role>)`);
+    if (row.owned.length)
+      problems.push(
+        `owns tables (${row.owned.slice(0, 5).join(", ")}${row.owned.length > 5 ? ", ..." : ""}), so it can alter them and drop the audit log's trigger (give them to the migration role: REASSIGN OWNED BY ${row.role} TO <migration role>)`,
+      );
     return { role: row.role, problems, canCreateInSchema: row.can_create };
   } finally {
     await client.end();

@@ -97,7 +97,9 @@ export async function reserveAttempt(tx: Tx, email: string, ip: string | null, n
  * address is taken back (its earlier failures stay: other accounts may be under attack from it).
  */
 export async function clearAfterSuccess(tx: Tx, email: string, ip: string | null): Promise<void> {
-  const keys = throttleKeys(email, ip).filter((k) => k.kind !== "ip").map((k) => k.key);
+  const keys = throttleKeys(email, ip)
+    .filter((k) => k.kind !== "ip")
+    .map((k) => k.key);
   await tx.signInAttempt.deleteMany({ where: { key: { in: keys } } });
   if (ip) await tx.$executeRaw`UPDATE "sign_in_attempts" SET failures = GREATEST(failures - 1, 0) WHERE "key" = ${`ip:${ip}`}`;
 }

@@ -118,10 +118,7 @@ export interface SloReport extends SloStatus {
 }
 
 async function report(db: Db, row: { name: string; spec: unknown; alertState: string }, now: Date): Promise<SloReport> {
-  const [status, last] = await Promise.all([
-    getSloStatus(db, row.spec as Slo, now),
-    db.sloAlertEvent.findFirst({ where: { sloName: row.name }, orderBy: { at: "desc" }, select: { at: true } }),
-  ]);
+  const [status, last] = await Promise.all([getSloStatus(db, row.spec as Slo, now), db.sloAlertEvent.findFirst({ where: { sloName: row.name }, orderBy: { at: "desc" }, select: { at: true } })]);
   return { name: row.name, evaluatedAt: now, ...status, recorded: { state: row.alertState as AlertState, since: last?.at ?? null } };
 }
 
@@ -139,9 +136,7 @@ export async function listSloReports(db: Db, now = new Date()): Promise<SloRepor
   const rows = await db.sloDefinition.findMany({ orderBy: { name: "asc" } });
   const reports = await Promise.all(rows.map((r) => report(db, r, now)));
   const noData = (r: SloReport) => (r.window.total === 0 ? 1 : 0);
-  return reports.sort(
-    (a, b) => SEVERITY[b.alert] - SEVERITY[a.alert] || noData(a) - noData(b) || a.budget.remainingFraction - b.budget.remainingFraction || a.name.localeCompare(b.name),
-  );
+  return reports.sort((a, b) => SEVERITY[b.alert] - SEVERITY[a.alert] || noData(a) - noData(b) || a.budget.remainingFraction - b.budget.remainingFraction || a.name.localeCompare(b.name));
 }
 
 export interface SloHistory {
@@ -164,7 +159,10 @@ export async function getSloHistory(db: Db, name: string, range: { ms: number; b
     rollupSeries(db, slo.target, new Date(Math.ceil((now.getTime() - range.ms) / rangeStep) * rangeStep), now, range.bucketSeconds),
     rollupSeries(db, slo.target, new Date(Math.ceil((now.getTime() - slo.windowDays * DAY_MS) / windowStep) * windowStep), now, windowStep / 1000),
   ]);
-  const remaining = budgetBurnDown(objective, window.map((b) => sliCounts(slo, b)));
+  const remaining = budgetBurnDown(
+    objective,
+    window.map((b) => sliCounts(slo, b)),
+  );
   return {
     name,
     objectivePercent: slo.objectivePercent,

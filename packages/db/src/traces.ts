@@ -54,8 +54,7 @@ export type TraceSummary = Omit<SpanRow, "parentSpanId" | "kind" | "name" | "att
 
 /** The newest traces that match, one row per request (its server span), newest first. */
 export async function listTraces(db: Db, filter: TraceFilter = {}): Promise<TraceSummary[]> {
-  const status =
-    filter.status === "4xx" ? { gte: 400, lt: 500 } : filter.status === "5xx" ? { gte: 500, lt: 600 } : typeof filter.status === "number" ? filter.status : undefined;
+  const status = filter.status === "4xx" ? { gte: 400, lt: 500 } : filter.status === "5xx" ? { gte: 500, lt: 600 } : typeof filter.status === "number" ? filter.status : undefined;
   const roots = await db.traceSpan.findMany({
     where: {
       kind: "server",

@@ -36,8 +36,7 @@ export interface TrafficTotals {
 export async function writeRollups(db: Db, rows: RollupRow[], resolution = MINUTE): Promise<void> {
   if (!rows.length) return;
   const values = rows.map(
-    (r) =>
-      Prisma.sql`(${resolution}, ${r.bucket}, ${r.route}, ${r.service}, ${r.requests}, ${r.errors}, ${r.fallbacks}, ${r.shed}, ${r.rateLimited}, ${r.rejected}, ${r.latency}::int[])`,
+    (r) => Prisma.sql`(${resolution}, ${r.bucket}, ${r.route}, ${r.service}, ${r.requests}, ${r.errors}, ${r.fallbacks}, ${r.shed}, ${r.rateLimited}, ${r.rejected}, ${r.latency}::int[])`,
   );
   await db.$executeRaw`
     INSERT INTO traffic_rollups AS t (resolution, bucket, route, service, requests, errors, fallbacks, shed, rate_limited, rejected, latency)

@@ -108,7 +108,13 @@ export async function deleteUser(db: Db, id: string, audit: AuditContext): Promi
     if (current.role === "admin") await keepOneAdmin(tx, id);
     const tokensRevoked = await revokeTokensOf(tx, id, new Date());
     await tx.user.delete({ where: { id } });
-    await recordAudit(tx, audit, { action: "user.delete", targetType: "user", target: current.email, before: { ...audited(current), ...(tokensRevoked ? { tokens: tokensRevoked } : {}) }, after: null });
+    await recordAudit(tx, audit, {
+      action: "user.delete",
+      targetType: "user",
+      target: current.email,
+      before: { ...audited(current), ...(tokensRevoked ? { tokens: tokensRevoked } : {}) },
+      after: null,
+    });
   });
 }
 

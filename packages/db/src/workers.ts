@@ -50,10 +50,7 @@ export interface WorkerView extends WorkerReport {
  * Workers with their state against the latest version. A worker that reported a rejected version newer than
  * the one it runs is flagged even if it is otherwise alive.
  */
-export async function listWorkers(
-  db: Db,
-  options: { heartbeatMs?: number; includeGoneAfterMs?: number; now?: Date } = {},
-): Promise<{ latestVersion: number; workers: WorkerView[] }> {
+export async function listWorkers(db: Db, options: { heartbeatMs?: number; includeGoneAfterMs?: number; now?: Date } = {}): Promise<{ latestVersion: number; workers: WorkerView[] }> {
   const now = options.now ?? new Date();
   const staleMs = (options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS) * HEARTBEAT_STALE_FACTOR;
   const since = new Date(now.getTime() - (options.includeGoneAfterMs ?? 60 * 60_000));

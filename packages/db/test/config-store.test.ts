@@ -1,16 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../src/client";
-import {
-  createRoute,
-  createService,
-  deleteRoute,
-  deleteService,
-  getDraftStatus,
-  getLatestVersion,
-  listVersions,
-  publishDraft,
-  updateService,
-} from "../src/config-store";
+import { createRoute, createService, deleteRoute, deleteService, getDraftStatus, getLatestVersion, listVersions, publishDraft, updateService } from "../src/config-store";
 import { ConflictError, ValidationError } from "../src/errors";
 import { listWorkers, recordHeartbeat } from "../src/workers";
 import { createTestDatabase, type TestDatabase } from "./test-database";
@@ -29,7 +19,10 @@ afterAll(async () => {
 });
 
 async function fieldsOf(p: Promise<unknown>) {
-  const error = await p.then(() => null, (e) => e);
+  const error = await p.then(
+    () => null,
+    (e) => e,
+  );
   expect(error).toBeInstanceOf(ValidationError);
   return (error as ValidationError).fields;
 }

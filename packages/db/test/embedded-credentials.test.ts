@@ -115,7 +115,10 @@ describe("the embedded PostgreSQL's credentials", () => {
       expect(new URL(database.url).password).toBe(readFileSync(join(dir, "secrets", APP_PASSWORD_FILE), "utf8").trim());
       expect(await tryQuery(database.url, "SELECT count(*)::int AS n FROM audit_log")).toEqual({ n: 0 });
       expect(await tryQuery(database.url, "SELECT 1 FROM _prisma_migrations")).toMatchObject({ refused: expect.any(String) });
-      expect(await tryQuery(database.migrationUrl, "SELECT current_setting('fsync') AS fsync, (SELECT count(*)::int FROM _prisma_migrations) > 0 AS migrated")).toEqual({ fsync: "on", migrated: true });
+      expect(await tryQuery(database.migrationUrl, "SELECT current_setting('fsync') AS fsync, (SELECT count(*)::int FROM _prisma_migrations) > 0 AS migrated")).toEqual({
+        fsync: "on",
+        migrated: true,
+      });
       expect(database.warnings).toEqual([]);
     } finally {
       await database.stop();

@@ -18,7 +18,8 @@ const db = createDb(database.migrationUrl, { max: 10, connectionTimeoutMillis: 1
 const now = new Date();
 const minuteFrom = uncompacted ? now.getTime() - 30 * DAY : now.getTime() - 2 * DAY;
 const latency = `ARRAY[40, 120, 200, 120, 60, 30, 15, 6, 4, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0]`;
-const insert = (resolution: number, from: number, to: number, step: string) => db.$executeRawUnsafe(`
+const insert = (resolution: number, from: number, to: number, step: string) =>
+  db.$executeRawUnsafe(`
   INSERT INTO traffic_rollups (resolution, bucket, route, service, requests, errors, fallbacks, shed, rate_limited, rejected, latency)
   SELECT ${resolution}, ts, 'route-' || r, 'service-' || (r % 10), 600 * ${resolution / 60}, (r % 7) * ${resolution / 60}, 1, 0, 2, 0, ${latency}
   FROM generate_series(1, ${ROUTES}) r,
@@ -52,7 +53,15 @@ try {
   await trafficSeries(db, { kind: "service", name: "service-1" }, range, now);
   console.log(`30-day series of a service of 10 routes: ${(performance.now() - t).toFixed(1)} ms`);
 
-  const slo = { name: "s", description: "", target: { kind: "route" as const, name: "route-3" }, indicator: { type: "availability" as const, fallbacksCountAsGood: false }, objectivePercent: 99.9, windowDays: 30 as const, webhookUrl: null };
+  const slo = {
+    name: "s",
+    description: "",
+    target: { kind: "route" as const, name: "route-3" },
+    indicator: { type: "availability" as const, fallbacksCountAsGood: false },
+    objectivePercent: 99.9,
+    windowDays: 30 as const,
+    webhookUrl: null,
+  };
   t = performance.now();
   const status = await getSloStatus(db, slo, now);
   console.log(`SLO status (30-day window and 5 burn windows, one query): ${(performance.now() - t).toFixed(1)} ms, SLI ${status.budget.sli}`);

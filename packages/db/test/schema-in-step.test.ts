@@ -39,7 +39,26 @@ describe("schema.prisma and the SQL migrations", () => {
     expect(await db.sloDefinition.findUniqueOrThrow({ where: { name: "slo" } })).toMatchObject({ id: slo.id, alertState: "ok", spec: { objectivePercent: 99.9 } });
     const event = await db.sloAlertEvent.create({ data: { sloName: "slo", state: "page", previous: "ok", burnRates: { "1h": 20 }, at: now } });
     expect(await db.sloAlertEvent.findUniqueOrThrow({ where: { id: event.id } })).toMatchObject({ state: "page", previous: "ok", burnRates: { "1h": 20 }, at: now });
-    const span = { traceId: "t", spanId: "s", parentSpanId: "p", name: "n", kind: "server", route: "r", service: "s", target: "h:1", method: "GET", path: "/x", status: 502, errorCode: "E", outcome: "proxied", retries: 1, startedAt: now, durationMs: 1.5, attributes: { connectMs: 1 }, keptBecause: "error" };
+    const span = {
+      traceId: "t",
+      spanId: "s",
+      parentSpanId: "p",
+      name: "n",
+      kind: "server",
+      route: "r",
+      service: "s",
+      target: "h:1",
+      method: "GET",
+      path: "/x",
+      status: 502,
+      errorCode: "E",
+      outcome: "proxied",
+      retries: 1,
+      startedAt: now,
+      durationMs: 1.5,
+      attributes: { connectMs: 1 },
+      keptBecause: "error",
+    };
     await db.traceSpan.create({ data: span });
     expect(await db.traceSpan.findFirstOrThrow()).toEqual(span);
     const user = await db.user.create({ data: { email: "a@b.c", name: "A", role: "operator", passwordHash: "h", disabledAt: now } });
@@ -47,13 +66,35 @@ describe("schema.prisma and the SQL migrations", () => {
     const session = { tokenHash: "th", userId: user.id, createdAt: now, lastSeenAt: now, expiresAt: now, revokedAt: now, ip: "127.0.0.1", userAgent: "ua" };
     const sessionRow = await db.session.create({ data: session });
     expect(await db.session.findUniqueOrThrow({ where: { tokenHash: "th" }, include: { user: true } })).toMatchObject({ ...session, id: sessionRow.id, user: { email: "a@b.c" } });
-    const token = { name: "ci", role: "viewer", tokenHash: "tk", prefix: "bwt_x", createdBy: "a@b.c", createdByKind: "user", createdById: user.id, createdAt: now, expiresAt: now, revokedAt: now, lastUsedAt: now };
+    const token = {
+      name: "ci",
+      role: "viewer",
+      tokenHash: "tk",
+      prefix: "bwt_x",
+      createdBy: "a@b.c",
+      createdByKind: "user",
+      createdById: user.id,
+      createdAt: now,
+      expiresAt: now,
+      revokedAt: now,
+      lastUsedAt: now,
+    };
     const tokenRow = await db.apiToken.create({ data: token });
     expect(await db.apiToken.findUniqueOrThrow({ where: { tokenHash: "tk" } })).toEqual({ ...token, id: tokenRow.id });
     const attempt = { key: "pair:a@b.c|::1", failures: 3, lastFailureAt: now, nextAttemptAt: now, lockedUntil: now, refused: 2, refusedAuditedAt: now };
     await db.signInAttempt.create({ data: attempt });
     expect(await db.signInAttempt.findUniqueOrThrow({ where: { key: "pair:a@b.c|::1" } })).toEqual(attempt);
-    const entry = { at: now, actorType: "user", actorId: user.id, actorName: "a@b.c", action: "service.update", targetType: "service", target: "s", ip: "::1", diff: [{ path: "x", before: 1, after: 2 }] };
+    const entry = {
+      at: now,
+      actorType: "user",
+      actorId: user.id,
+      actorName: "a@b.c",
+      action: "service.update",
+      targetType: "service",
+      target: "s",
+      ip: "::1",
+      diff: [{ path: "x", before: 1, after: 2 }],
+    };
     const entryRow = await db.auditEntry.create({ data: entry });
     expect(await db.auditEntry.findUniqueOrThrow({ where: { id: entryRow.id } })).toEqual({ ...entry, id: entryRow.id });
     // Cascades: a deleted user's sessions go with it.
@@ -81,7 +122,9 @@ describe("schema.prisma and the SQL migrations", () => {
     await client.connect();
     const rows = await client.query(`SELECT migration_name FROM _prisma_migrations ORDER BY migration_name`);
     await client.end();
-    const files = readdirSync(MIGRATIONS_DIR).filter((f) => !f.endsWith(".toml")).sort();
+    const files = readdirSync(MIGRATIONS_DIR)
+      .filter((f) => !f.endsWith(".toml"))
+      .sort();
     expect(rows.rows.map((r) => r.migration_name)).toEqual(files);
   });
 });

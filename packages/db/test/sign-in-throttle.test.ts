@@ -29,7 +29,9 @@ afterAll(async () => {
 describe("sign-in throttling (policy, pure)", () => {
   it("slows a pair after 2 failures and locks it at 5; an address locks at 30; an account only slows", () => {
     const t0 = new Date(0);
-    let pair = null, ip = null, account = null;
+    let pair = null,
+      ip = null,
+      account = null;
     for (let i = 1; i <= 30; i++) {
       pair = afterFailure("pair", pair, t0);
       ip = afterFailure("ip", ip, t0);
@@ -55,7 +57,10 @@ describe("sign-in throttling (real PostgreSQL)", () => {
     const t0 = new Date();
     const seen = await Promise.all(Array.from({ length: 40 }, (_, i) => outcome("burst@test", `guess-${i}-wrong`, "203.0.113.7", t0)));
     const counts = seen.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c]: (acc[c] ?? 0) + 1 }), {});
-    expect(Object.keys(counts).every((c) => ["INVALID_CREDENTIALS", "SIGN_IN_THROTTLED", "SIGN_IN_LOCKED", "SIGN_IN_BUSY"].includes(c)), JSON.stringify(counts)).toBe(true);
+    expect(
+      Object.keys(counts).every((c) => ["INVALID_CREDENTIALS", "SIGN_IN_THROTTLED", "SIGN_IN_LOCKED", "SIGN_IN_BUSY"].includes(c)),
+      JSON.stringify(counts),
+    ).toBe(true);
     expect(counts.INVALID_CREDENTIALS).toBe(SIGN_IN_POLICY.pair.freeFailures + 1);
     expect(await listAudit(db, { action: "auth.sign-in.failure", target: "burst@test" })).toHaveLength(3);
     expect((await listAudit(db, { action: "auth.sign-in.throttled", target: "burst@test" })).length).toBe(1);
@@ -105,14 +110,19 @@ describe("sign-in throttling (real PostgreSQL)", () => {
 
 describe("password hash slots", () => {
   it("run at most `concurrency` hashes, queue a few, and turn the rest away at once with SIGN_IN_BUSY", async () => {
-    let running = 0, peak = 0;
-    const work = () => withHashSlot(async () => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 20));
-      running--;
-      return "done";
-    }, { concurrency: 2, queue: 3, retryAfterSeconds: 1 });
+    let running = 0,
+      peak = 0;
+    const work = () =>
+      withHashSlot(
+        async () => {
+          running++;
+          peak = Math.max(peak, running);
+          await new Promise((r) => setTimeout(r, 20));
+          running--;
+          return "done";
+        },
+        { concurrency: 2, queue: 3, retryAfterSeconds: 1 },
+      );
     const results = await Promise.all(Array.from({ length: 10 }, () => work().catch((e: { code: string; retryAfterSeconds: number }) => `${e.code}:${e.retryAfterSeconds}`)));
     expect(results.filter((r) => r === "done")).toHaveLength(5);
     expect(results.filter((r) => r === "SIGN_IN_BUSY:1")).toHaveLength(5);

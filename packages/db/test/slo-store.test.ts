@@ -127,7 +127,10 @@ describe("SLOs", () => {
     await db.sloAlertEvent.create({ data: { sloName: "idle", state: "page", previous: "ok", burnRates: { "1h": 20 }, at: minutesAgo(10) } });
     await db.sloAlertEvent.create({ data: { sloName: "idle", state: "ok", previous: "page", burnRates: { "1h": 0 }, at: minutesAgo(5) } });
     await updateSlo(db, "idle", avail("quiet", "search"));
-    expect((await listSloAlerts(db, "quiet")).map((e) => [e.previous, e.state])).toEqual([["page", "ok"], ["ok", "page"]]);
+    expect((await listSloAlerts(db, "quiet")).map((e) => [e.previous, e.state])).toEqual([
+      ["page", "ok"],
+      ["ok", "page"],
+    ]);
     expect((await getSloReport(db, "quiet", now)).recorded.since).toEqual(minutesAgo(5));
     await deleteSlo(db, "quiet");
     expect(await db.sloAlertEvent.count()).toBe(0);

@@ -48,7 +48,11 @@ describe("trace store", () => {
       span("c", { route: "catalog", durationMs: 900, keptBecause: "slow", startedAt: new Date("2026-11-25T10:02:00Z") }),
     ]);
     await writeSpans(db, [span("a")]); // a retried batch does not duplicate
-    expect((await listTraces(db)).map((t) => [t.traceId, t.spans])).toEqual([["c", 1], ["b", 3], ["a", 1]]);
+    expect((await listTraces(db)).map((t) => [t.traceId, t.spans])).toEqual([
+      ["c", 1],
+      ["b", 3],
+      ["a", 1],
+    ]);
     expect((await listTraces(db, { route: "exams" })).map((t) => t.traceId)).toEqual(["b", "a"]);
     expect((await listTraces(db, { status: "5xx" })).map((t) => t.traceId)).toEqual(["b"]);
     expect((await listTraces(db, { minDurationMs: 500 })).map((t) => t.traceId)).toEqual(["c"]);

@@ -117,7 +117,8 @@ describe("traffic series", () => {
       expect(all[i]).toEqual(await sumTraffic(db, { kind: "route", name: "exams" }, new Date(now.getTime() - windows[i]), now));
     }
     expect(all.map((t) => t.requests)).toEqual([90, 690, 690 + 7200, 690 + 7200 + 100]);
-    expect(await sumTrafficWindows(db, { kind: "route", name: "nothing" }, now, [60_000])).toEqual([{ requests: 0, errors: 0, fallbacks: 0, shed: 0, rateLimited: 0, rejected: 0, latency: emptyHistogram() }]);
+    expect(await sumTrafficWindows(db, { kind: "route", name: "nothing" }, now, [60_000])).toEqual([
+      { requests: 0, errors: 0, fallbacks: 0, shed: 0, rateLimited: 0, rejected: 0, latency: emptyHistogram() },
+    ]);
   });
 });
-

@@ -9,7 +9,11 @@ import type { DemoInstance } from "./start-platform";
 const POLICIES: Record<string, { service?: Partial<ServiceInput>; route?: Partial<RouteInput> }> = {
   catalog: {
     service: { circuitBreaker: { minimumCalls: 20, openMs: 10_000 } },
-    route: { priority: "low", retries: { attempts: 2, statuses: [502, 503, 504] }, fallback: { status: 503, body: '{"error":{"code":"CATALOG_UNAVAILABLE","message":"the catalog is catching its breath"}}', lastGood: true } },
+    route: {
+      priority: "low",
+      retries: { attempts: 2, statuses: [502, 503, 504] },
+      fallback: { status: 503, body: '{"error":{"code":"CATALOG_UNAVAILABLE","message":"the catalog is catching its breath"}}', lastGood: true },
+    },
   },
   enrollment: {
     route: { rateLimit: { requests: 600, windowMs: 60_000, by: "ip" } },

@@ -48,7 +48,14 @@ export const DEMO_SERVICES: DemoServiceDefinition[] = [
     description: "Course catalog: browsing, search and course pages",
     endpoints: [
       { method: "GET", pattern: /^\/courses$/, handle: (r) => ({ status: 200, body: { courses: courses.filter((c) => !r.query.get("level") || c.level === r.query.get("level")) } }) },
-      { method: "GET", pattern: /^\/courses\/([^/]+)$/, handle: (_r, [id]) => { const c = courses.find((x) => x.id === id); return c ? { status: 200, body: c } : notFound("course"); } },
+      {
+        method: "GET",
+        pattern: /^\/courses\/([^/]+)$/,
+        handle: (_r, [id]) => {
+          const c = courses.find((x) => x.id === id);
+          return c ? { status: 200, body: c } : notFound("course");
+        },
+      },
     ],
   },
   {
@@ -79,7 +86,15 @@ export const DEMO_SERVICES: DemoServiceDefinition[] = [
         pattern: /^\/exams\/([^/]+)\/submissions$/,
         handle: (r, [id]) =>
           exams.some((e) => e.id === id)
-            ? { status: 201, body: { receipt: nextId("sub"), exam: id, receivedAt: new Date().toISOString(), answers: Array.isArray((r.body as { answers?: unknown[] })?.answers) ? (r.body as { answers: unknown[] }).answers.length : 0 } }
+            ? {
+                status: 201,
+                body: {
+                  receipt: nextId("sub"),
+                  exam: id,
+                  receivedAt: new Date().toISOString(),
+                  answers: Array.isArray((r.body as { answers?: unknown[] })?.answers) ? (r.body as { answers: unknown[] }).answers.length : 0,
+                },
+              }
             : notFound("exam"),
       },
     ],
@@ -90,7 +105,14 @@ export const DEMO_SERVICES: DemoServiceDefinition[] = [
     description: "Live class sessions",
     endpoints: [
       { method: "GET", pattern: /^\/sessions$/, handle: () => ({ status: 200, body: { sessions } }) },
-      { method: "GET", pattern: /^\/sessions\/([^/]+)$/, handle: (_r, [id]) => { const s = sessions.find((x) => x.id === id); return s ? { status: 200, body: s } : notFound("session"); } },
+      {
+        method: "GET",
+        pattern: /^\/sessions\/([^/]+)$/,
+        handle: (_r, [id]) => {
+          const s = sessions.find((x) => x.id === id);
+          return s ? { status: 200, body: s } : notFound("session");
+        },
+      },
     ],
   },
 ];

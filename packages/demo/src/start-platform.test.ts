@@ -16,9 +16,7 @@ const urlOf = (name: string) => {
 
 describe("demo platform", () => {
   it("runs two instances of each of the four services, each saying who answered", async () => {
-    expect(platform.instances.map((i) => i.instance)).toEqual([
-      "catalog-1", "catalog-2", "enrollment-1", "enrollment-2", "assessments-1", "assessments-2", "live-classes-1", "live-classes-2",
-    ]);
+    expect(platform.instances.map((i) => i.instance)).toEqual(["catalog-1", "catalog-2", "enrollment-1", "enrollment-2", "assessments-1", "assessments-2", "live-classes-1", "live-classes-2"]);
     const res = await fetch(`${urlOf("catalog-2")}/courses/cs101`);
     expect(res.status).toBe(200);
     expect(res.headers.get("x-demo-instance")).toBe("catalog-2");

@@ -23,7 +23,11 @@ let published: JWK[] = [];
 beforeAll(async () => {
   // The JWKS server runs on loopback: the test and the workers it starts (they inherit the environment) allow it.
   process.env.BULWARK_OUTBOUND_ALLOW = "127.0.0.1/32";
-  for (const [kid, alg] of [["rs1", "RS256"], ["rs2", "RS256"], ["es1", "ES256"]] as const) {
+  for (const [kid, alg] of [
+    ["rs1", "RS256"],
+    ["rs2", "RS256"],
+    ["es1", "ES256"],
+  ] as const) {
     const pair = await generateKeyPair(alg, { extractable: true });
     keys[kid] = { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid, alg, use: "sig" } };
   }
@@ -81,8 +85,7 @@ async function call(path: string, headers: Record<string, string> = {}): Promise
 }
 
 const now = () => Math.floor(Date.now() / 1000);
-const hs = (claims: Record<string, unknown>, secret = SECRET) =>
-  new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(secret));
+const hs = (claims: Record<string, unknown>, secret = SECRET) => new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(secret));
 const good = { sub: "lms-grader", iss: "https://id.campus.edu", aud: "exams" };
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -117,7 +120,11 @@ describe("JWTs", () => {
     ["wrongly signed", () => hs({ ...good, exp: now() + 60 }, "another-secret-that-is-long-enough-to-sign-with"), "INVALID_TOKEN"],
     ["for another audience", () => hs({ ...good, aud: "catalog", exp: now() + 60 }), "INVALID_TOKEN"],
     ["from another issuer", () => hs({ ...good, iss: "https://evil.example", exp: now() + 60 }), "INVALID_TOKEN"],
-    ["with alg none", async () => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString("base64url")}.${Buffer.from(JSON.stringify({ ...good, exp: now() + 60 })).toString("base64url")}.`, "INVALID_TOKEN"],
+    [
+      "with alg none",
+      async () => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString("base64url")}.${Buffer.from(JSON.stringify({ ...good, exp: now() + 60 })).toString("base64url")}.`,
+      "INVALID_TOKEN",
+    ],
     ["garbage", async () => "not.a.jwt", "INVALID_TOKEN"],
     ["naming a consumer that cannot be a header value", () => hs({ ...good, sub: "grader\r\nx-injected: 1", exp: now() + 60 }), "INVALID_TOKEN"],
   ])("refuse a token %s", async (_what, make, code) => {
@@ -129,8 +136,7 @@ describe("JWTs", () => {
   });
 
   it("verify RS256 and ES256 tokens against the JWKS, and pick up a rotated key", async () => {
-    const sign = (kid: "rs1" | "rs2" | "es1", alg: string) =>
-      new SignJWT({ sub: "partner-sso", exp: now() + 60 }).setProtectedHeader({ alg, kid }).sign(keys[kid].privateKey);
+    const sign = (kid: "rs1" | "rs2" | "es1", alg: string) => new SignJWT({ sub: "partner-sso", exp: now() + 60 }).setProtectedHeader({ alg, kid }).sign(keys[kid].privateKey);
     expect(await call("/rs/x", bearer(await sign("rs1", "RS256")))).toMatchObject({ status: 200, consumer: "partner-sso" });
     expect(await call("/es/x", bearer(await sign("es1", "ES256")))).toMatchObject({ status: 200, consumer: "partner-sso" });
     expect(await call("/rs/x", bearer(await sign("es1", "ES256")))).toMatchObject({ status: 401, code: "INVALID_TOKEN" }); // algorithm not allowed here

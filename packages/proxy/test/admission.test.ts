@@ -103,7 +103,9 @@ describe("rate limits", () => {
 
 describe("priority load shedding", () => {
   it("sheds low-priority routes first while the critical route keeps answering", async () => {
-    const catalog = Array.from({ length: 30 }, () => send("/catalog/courses").then(async (r) => ({ status: r.status, retryAfter: r.headers.get("retry-after"), code: r.status === 200 ? null : await codeOf(r) })));
+    const catalog = Array.from({ length: 30 }, () =>
+      send("/catalog/courses").then(async (r) => ({ status: r.status, retryAfter: r.headers.get("retry-after"), code: r.status === 200 ? null : await codeOf(r) })),
+    );
     await new Promise((r) => setTimeout(r, 200)); // the admitted catalog requests are now waiting on the slow upstream
     const exams = await Promise.all(Array.from({ length: 8 }, () => send("/exams/submit").then((r) => r.status)));
     const catalogAnswers = await Promise.all(catalog);

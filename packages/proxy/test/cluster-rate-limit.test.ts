@@ -20,7 +20,13 @@ beforeAll(async () => {
   if (!hasRedisServer) return;
   const port = (redisPort = await getFreePort());
   redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  await eventually(() => spawnSync("redis-cli", ["-p", String(port), "ping"]).stdout?.toString().includes("PONG") ?? false, "redis to start");
+  await eventually(
+    () =>
+      spawnSync("redis-cli", ["-p", String(port), "ping"])
+        .stdout?.toString()
+        .includes("PONG") ?? false,
+    "redis to start",
+  );
   database = await createTestDatabase();
   db = createDb(database.url);
   echo = await startUpstream("echo");
@@ -66,7 +72,9 @@ describe.runIf(hasRedisServer)("cluster-wide rate limit through Redis", () => {
     expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
     expect(Math.abs(allowed - 200)).toBeLessThanOrEqual(10);
     // The shared bucket lives in Redis, drained: the workers decided together, not each for its half.
-    const tokens = spawnSync("redis-cli", ["-p", String(redisPort), "hget", "bulwark:rl:exams:", "tokens"]).stdout.toString().trim();
+    const tokens = spawnSync("redis-cli", ["-p", String(redisPort), "hget", "bulwark:rl:exams:", "tokens"])
+      .stdout.toString()
+      .trim();
     expect(Number(tokens)).toBeLessThan(1);
 
     redis.kill("SIGKILL");

@@ -12,7 +12,12 @@ async function startRedis(): Promise<{ url: string; kill(): void }> {
   const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
   started.push(child);
   for (let i = 0; i < 100; i++) {
-    if (spawnSync("redis-cli", ["-p", String(port), "ping"]).stdout?.toString().includes("PONG")) break;
+    if (
+      spawnSync("redis-cli", ["-p", String(port), "ping"])
+        .stdout?.toString()
+        .includes("PONG")
+    )
+      break;
     await new Promise((r) => setTimeout(r, 50));
   }
   return { url: `redis://127.0.0.1:${port}`, kill: () => child.kill("SIGKILL") };

@@ -46,11 +46,13 @@ afterAll(async () => {
 });
 
 const upstreamsOf = async (path: string, n: number) =>
-  Promise.all(Array.from({ length: n }, async () => {
-    const res = await fetch(`${gateway.url}${path}`, { headers: { connection: "close" } });
-    await res.arrayBuffer();
-    return res.status === 200 ? res.headers.get("x-upstream") : `status ${res.status}`;
-  }));
+  Promise.all(
+    Array.from({ length: n }, async () => {
+      const res = await fetch(`${gateway.url}${path}`, { headers: { connection: "close" } });
+      await res.arrayBuffer();
+      return res.status === 200 ? res.headers.get("x-upstream") : `status ${res.status}`;
+    }),
+  );
 
 describe("active health checks", () => {
   it("probe each target once per interval for the whole host, not once per worker", async () => {
@@ -63,7 +65,10 @@ describe("active health checks", () => {
 
   it("take a failing target out of rotation on every worker and bring it back when it recovers", async () => {
     sick.health = true;
-    await eventually(async () => (await gateway.status() as unknown as { targets: { address: string; healthy: boolean }[] }).targets.some((t) => t.address === b.address && !t.healthy), "b marked down");
+    await eventually(
+      async () => ((await gateway.status()) as unknown as { targets: { address: string; healthy: boolean }[] }).targets.some((t) => t.address === b.address && !t.healthy),
+      "b marked down",
+    );
     expect(new Set(await upstreamsOf("/checked/x", 20))).toEqual(new Set(["a"]));
     sick.health = false;
     await eventually(async () => (await upstreamsOf("/checked/x", 10)).includes("b"), "b back in rotation");

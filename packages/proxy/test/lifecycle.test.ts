@@ -42,7 +42,10 @@ describe("gateway process lifecycle", () => {
     const exited = new Promise<number | null>((ok) => gateway.process.once("exit", (code) => ok(code)));
     gateway.process.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 100));
-    const ready = await fetch(`${gateway.adminUrl}/readyz`).then((r) => r.status, () => "closed");
+    const ready = await fetch(`${gateway.adminUrl}/readyz`).then(
+      (r) => r.status,
+      () => "closed",
+    );
     expect(ready).toBe(503);
     expect(await Promise.all(inFlight)).toEqual(Array.from({ length: 30 }, () => "200 done"));
     expect(await exited).toBe(0);

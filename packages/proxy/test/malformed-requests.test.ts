@@ -49,9 +49,15 @@ const path = (p: string) => `GET ${p} HTTP/1.1\r\nHost: a\r\n\r\n`;
 
 const CORPUS: Entry[] = [
   // Content-Length and Transfer-Encoding disagreeing about where the body ends.
-  { name: "CL.TE: Content-Length covering a smuggled request, and Transfer-Encoding: chunked", bytes: (t) => post(t, [`Content-Length: ${endThenSmuggle(t).length}`, "Transfer-Encoding: chunked"], endThenSmuggle(t)) },
+  {
+    name: "CL.TE: Content-Length covering a smuggled request, and Transfer-Encoding: chunked",
+    bytes: (t) => post(t, [`Content-Length: ${endThenSmuggle(t).length}`, "Transfer-Encoding: chunked"], endThenSmuggle(t)),
+  },
   { name: "TE.CL: Transfer-Encoding: chunked, then a short Content-Length", bytes: (t) => post(t, ["Transfer-Encoding: chunked", "Content-Length: 4"], chunkOfSmuggle(t)) },
-  { name: "HTTP/1.0 request with both Transfer-Encoding and Content-Length", bytes: (t) => post(t, [`Content-Length: ${endThenSmuggle(t).length}`, "Transfer-Encoding: chunked"], endThenSmuggle(t), "1.0") },
+  {
+    name: "HTTP/1.0 request with both Transfer-Encoding and Content-Length",
+    bytes: (t) => post(t, [`Content-Length: ${endThenSmuggle(t).length}`, "Transfer-Encoding: chunked"], endThenSmuggle(t), "1.0"),
+  },
   { name: "two different Content-Length headers", bytes: (t) => post(t, ["Content-Length: 0", `Content-Length: ${inner(t).length}`], inner(t)) },
   { name: "two identical Content-Length headers", bytes: (t) => post(t, [`Content-Length: ${inner(t).length}`, `Content-Length: ${inner(t).length}`], inner(t)) },
   { name: "Content-Length as a comma list", bytes: (t) => post(t, [`Content-Length: ${inner(t).length}, ${inner(t).length}`], inner(t)) },
@@ -72,8 +78,14 @@ const CORPUS: Entry[] = [
   { name: "Transfer-Encoding with a vertical tab before chunked", bytes: (t) => post(t, ["Transfer-Encoding:\u000bchunked"], chunkOfSmuggle(t)) },
   { name: "space between Transfer-Encoding and the colon", bytes: (t) => post(t, [`Content-Length: ${endThenSmuggle(t).length}`, "Transfer-Encoding : chunked"], endThenSmuggle(t)) },
   { name: "two Transfer-Encoding headers: chunked, then identity", bytes: (t) => post(t, ["Transfer-Encoding: chunked", "Transfer-Encoding: identity"], chunkOfSmuggle(t)) },
-  { name: "Transfer-Encoding folded onto a continuation line (obs-fold, space)", bytes: (t) => post(t, [`Content-Length: ${endThenSmuggle(t).length}`, "Transfer-Encoding:", " chunked"], endThenSmuggle(t)) },
-  { name: "Transfer-Encoding folded onto a continuation line (obs-fold, tab)", bytes: (t) => post(t, [`Content-Length: ${endThenSmuggle(t).length}`, "Transfer-Encoding: identity", "\tchunked"], endThenSmuggle(t)) },
+  {
+    name: "Transfer-Encoding folded onto a continuation line (obs-fold, space)",
+    bytes: (t) => post(t, [`Content-Length: ${endThenSmuggle(t).length}`, "Transfer-Encoding:", " chunked"], endThenSmuggle(t)),
+  },
+  {
+    name: "Transfer-Encoding folded onto a continuation line (obs-fold, tab)",
+    bytes: (t) => post(t, [`Content-Length: ${endThenSmuggle(t).length}`, "Transfer-Encoding: identity", "\tchunked"], endThenSmuggle(t)),
+  },
 
   // Line folding and line endings.
   { name: "obs-fold in an ordinary header", bytes: (t) => get(t, ["X-Note: first", " second"]) },
@@ -126,7 +138,15 @@ const CORPUS: Entry[] = [
   // Size.
   { name: "one header larger than 16 KiB", bytes: (t) => get(t, [`X-Big: ${"a".repeat(20_000)}`]), answer: /^HTTP\/1\.1 431 / },
   { name: "request target larger than 16 KiB", bytes: (t) => path(`${t.outer}?q=${"a".repeat(20_000)}`), answer: /^HTTP\/1\.1 431 / },
-  { name: "101 header fields, above GATEWAY_MAX_HEADERS (100)", bytes: (t) => get(t, Array.from({ length: 100 }, (_, i) => `X-H${i}: ${i}`)), answer: /^HTTP\/1\.1 431 / },
+  {
+    name: "101 header fields, above GATEWAY_MAX_HEADERS (100)",
+    bytes: (t) =>
+      get(
+        t,
+        Array.from({ length: 100 }, (_, i) => `X-H${i}: ${i}`),
+      ),
+    answer: /^HTTP\/1\.1 431 /,
+  },
 
   // Targets that are not origin-form: the gateway is a reverse proxy, never a forward proxy, so it refuses them.
   { name: "absolute-form target naming another host", bytes: (t) => `GET http://${t.decoy}${t.outer} HTTP/1.1\r\nHost: a\r\n\r\n`, answer: /^HTTP\/1\.1 400 / },
@@ -222,7 +242,10 @@ describe("a malformed or smuggling request gets a 4xx or a closed socket and rea
     const smuggledToken = target.inner.slice("/echo".length);
 
     // Worst first: a smuggled request reaching the upstream, then a corpus request reaching it whole.
-    expect(arrived.filter((a) => a.includes(smuggledToken)), `the smuggled request never reaches the upstream\n${context}`).toEqual([]);
+    expect(
+      arrived.filter((a) => a.includes(smuggledToken)),
+      `the smuggled request never reaches the upstream\n${context}`,
+    ).toEqual([]);
     expect(completed, `no corpus request reaches the upstream whole\n${context}`).toEqual([]);
     expect(arrived, `not even the headers of a corpus request reach the upstream\n${context}`).toEqual([]);
     expect(decoyConnections, `nothing reaches the host a target names\n${context}`).toBe(0);

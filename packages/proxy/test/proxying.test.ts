@@ -71,7 +71,15 @@ describe.each(["node", "http-proxy"])("with the %s forwarder", (engine) => {
         return true;
       }
       if (req.url === "/cookies") {
-        res.writeHead(200, [["Set-Cookie", "a=1"], ["Set-Cookie", "b=2"], ["X-Request-Id", "upstream-own"], ["Content-Type", "text/plain"]].flat());
+        res.writeHead(
+          200,
+          [
+            ["Set-Cookie", "a=1"],
+            ["Set-Cookie", "b=2"],
+            ["X-Request-Id", "upstream-own"],
+            ["Content-Type", "text/plain"],
+          ].flat(),
+        );
         res.end("ok");
         return true;
       }
@@ -101,7 +109,11 @@ describe.each(["node", "http-proxy"])("with the %s forwarder", (engine) => {
       ],
     });
     const { version } = await publishDraft(db, { author: "test" });
-    gateway = await startGateway({ databaseUrl: database.url, workers: 2, env: { GATEWAY_TRUSTED_PROXIES: "10.0.0.1", GATEWAY_HEADERS_TIMEOUT_MS: "1000", GATEWAY_MAX_HEADERS: "50", GATEWAY_FORWARDER: engine } });
+    gateway = await startGateway({
+      databaseUrl: database.url,
+      workers: 2,
+      env: { GATEWAY_TRUSTED_PROXIES: "10.0.0.1", GATEWAY_HEADERS_TIMEOUT_MS: "1000", GATEWAY_MAX_HEADERS: "50", GATEWAY_FORWARDER: engine },
+    });
     await gateway.waitForVersion(version);
   });
 
@@ -159,8 +171,16 @@ describe.each(["node", "http-proxy"])("with the %s forwarder", (engine) => {
     });
 
     it("strips hop-by-hop headers both ways, including the ones Connection names", async () => {
-      const answer = await raw("GET /echo/x HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, x-hop\r\nX-Hop: 1\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\nProxy-Authorization: secret\r\nX-End: 1\r\n\r\n", 1500);
-      const seen = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4).replace(/^[0-9a-f]+\r\n/, "").replace(/\r\n0\r\n\r\n$/, ""));
+      const answer = await raw(
+        "GET /echo/x HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, x-hop\r\nX-Hop: 1\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\nProxy-Authorization: secret\r\nX-End: 1\r\n\r\n",
+        1500,
+      );
+      const seen = JSON.parse(
+        answer
+          .slice(answer.indexOf("\r\n\r\n") + 4)
+          .replace(/^[0-9a-f]+\r\n/, "")
+          .replace(/\r\n0\r\n\r\n$/, ""),
+      );
       for (const h of ["x-hop", "keep-alive", "te", "proxy-authorization"]) expect(seen.headers[h]).toBeUndefined();
       expect(seen.headers["x-end"]).toBe("1");
       const res = await fetch(`${gateway.url}/tricky/hop`);
@@ -172,7 +192,12 @@ describe.each(["node", "http-proxy"])("with the %s forwarder", (engine) => {
       for (const method of ["GET", "DELETE", "POST"]) {
         const answer = await raw(`${method} /echo/chunked HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n`);
         expect(answer, method).toMatch(/^HTTP\/1\.1 200/);
-        const seen = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4).replace(/^[0-9a-f]+\r\n/, "").replace(/\r\n0\r\n\r\n$/, "")) as EchoBody;
+        const seen = JSON.parse(
+          answer
+            .slice(answer.indexOf("\r\n\r\n") + 4)
+            .replace(/^[0-9a-f]+\r\n/, "")
+            .replace(/\r\n0\r\n\r\n$/, ""),
+        ) as EchoBody;
         expect(seen, method).toMatchObject({ method, url: "/chunked", body: "hello world" });
         expect(seen.headers["transfer-encoding"], method).toBe("chunked");
       }
@@ -183,7 +208,12 @@ describe.each(["node", "http-proxy"])("with the %s forwarder", (engine) => {
     it("passes a body under the route's limit whole, and refuses one over it with 413", async () => {
       const chunked = await raw("POST /limited/in HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
       expect(chunked).toMatch(/^HTTP\/1\.1 200/);
-      const seen = JSON.parse(chunked.slice(chunked.indexOf("\r\n\r\n") + 4).replace(/^[0-9a-f]+\r\n/, "").replace(/\r\n0\r\n\r\n$/, "")) as EchoBody;
+      const seen = JSON.parse(
+        chunked
+          .slice(chunked.indexOf("\r\n\r\n") + 4)
+          .replace(/^[0-9a-f]+\r\n/, "")
+          .replace(/\r\n0\r\n\r\n$/, ""),
+      ) as EchoBody;
       expect(seen.body).toBe("hello world");
       const sized = await fetch(`${gateway.url}/limited/in`, { method: "POST", body: "x".repeat(100) });
       expect(((await sized.json()) as EchoBody).body).toBe("x".repeat(100));
@@ -194,7 +224,12 @@ describe.each(["node", "http-proxy"])("with the %s forwarder", (engine) => {
 
     it("sends a body-less POST with Content-Length: 0", async () => {
       const answer = await raw("POST /echo/empty HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
-      const seen = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4).replace(/^[0-9a-f]+\r\n/, "").replace(/\r\n0\r\n\r\n$/, "")) as EchoBody;
+      const seen = JSON.parse(
+        answer
+          .slice(answer.indexOf("\r\n\r\n") + 4)
+          .replace(/^[0-9a-f]+\r\n/, "")
+          .replace(/\r\n0\r\n\r\n$/, ""),
+      ) as EchoBody;
       expect(seen).toMatchObject({ method: "POST", body: "" });
       expect(seen.headers["content-length"]).toBe("0");
       expect(seen.headers["transfer-encoding"]).toBeUndefined();

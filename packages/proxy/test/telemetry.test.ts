@@ -131,7 +131,18 @@ describe("traces", () => {
     expect(res.status).toBe(502);
     await eventually(async () => (await getTrace(db, traceId)).length === 3, "the trace stored", 30_000);
     const [root, first, second] = await getTrace(db, traceId);
-    expect(root).toMatchObject({ kind: "server", parentSpanId: "00f067aa0ba902b7", route: "gone", service: "gone", status: 502, errorCode: "UPSTREAM_CONNECTION_REFUSED", retries: 1, keptBecause: "error", method: "GET", path: "/gone/x" });
+    expect(root).toMatchObject({
+      kind: "server",
+      parentSpanId: "00f067aa0ba902b7",
+      route: "gone",
+      service: "gone",
+      status: 502,
+      errorCode: "UPSTREAM_CONNECTION_REFUSED",
+      retries: 1,
+      keptBecause: "error",
+      method: "GET",
+      path: "/gone/x",
+    });
     for (const attempt of [first, second]) {
       expect(attempt).toMatchObject({ kind: "client", parentSpanId: root.spanId, target: `127.0.0.1:${closedPort}`, status: 502, errorCode: "UPSTREAM_CONNECTION_REFUSED" });
       expect(attempt.startedAt.getTime()).toBeGreaterThanOrEqual(root.startedAt.getTime() - 1);

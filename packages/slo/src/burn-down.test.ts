@@ -14,9 +14,19 @@ describe("error-budget burn-down", () => {
     expect(curve.at(-1)).toBeCloseTo(errorBudget(0.995, { good: 3985, total: 4000 }).remainingFraction, 10);
   });
   it("goes below zero once the SLO is broken, and stays flat at 1 without traffic", () => {
-    expect(budgetBurnDown(0.99, [{ good: 0, total: 10 }, { good: 990, total: 990 }]).map((v) => Number(v.toFixed(10)))).toEqual([0, 0]);
+    expect(
+      budgetBurnDown(0.99, [
+        { good: 0, total: 10 },
+        { good: 990, total: 990 },
+      ]).map((v) => Number(v.toFixed(10))),
+    ).toEqual([0, 0]);
     expect(budgetBurnDown(0.99, [{ good: 50, total: 100 }]).map((v) => Number(v.toFixed(10)))).toEqual([-49]);
-    expect(budgetBurnDown(0.999, [{ good: 0, total: 0 }, { good: 0, total: 0 }])).toEqual([1, 1]);
+    expect(
+      budgetBurnDown(0.999, [
+        { good: 0, total: 0 },
+        { good: 0, total: 0 },
+      ]),
+    ).toEqual([1, 1]);
     expect(budgetBurnDown(0.999, [])).toEqual([]);
   });
 });

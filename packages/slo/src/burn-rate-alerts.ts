@@ -35,10 +35,7 @@ export interface AlertEvaluation {
 }
 
 /** Which rules fire for the given burn rates (null = no traffic in that window, which never fires). */
-export function evaluateBurnRateAlerts(
-  rates: Partial<Record<BurnWindow, number | null>>,
-  rules: readonly BurnRateRule[] = SRE_WORKBOOK_RULES,
-): AlertEvaluation {
+export function evaluateBurnRateAlerts(rates: Partial<Record<BurnWindow, number | null>>, rules: readonly BurnRateRule[] = SRE_WORKBOOK_RULES): AlertEvaluation {
   const firing = rules.filter((r) => {
     const long = rates[r.longWindow];
     const short = rates[r.shortWindow];

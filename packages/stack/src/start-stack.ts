@@ -57,11 +57,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     for (const part of started.reverse()) await part.stop().catch(() => {});
   };
   try {
-    step(
-      options.databaseUrl
-        ? `Migrating the database at ${options.databaseMigrationUrl ? "DATABASE_MIGRATION_URL" : "DATABASE_URL"}`
-        : "Starting embedded PostgreSQL",
-    );
+    step(options.databaseUrl ? `Migrating the database at ${options.databaseMigrationUrl ? "DATABASE_MIGRATION_URL" : "DATABASE_URL"}` : "Starting embedded PostgreSQL");
     const database = await resolveDatabase({ dataDir, databaseUrl: options.databaseUrl, migrationUrl: options.databaseMigrationUrl });
     started.push(database);
     for (const warning of database.warnings) step(`Warning: ${warning}`);

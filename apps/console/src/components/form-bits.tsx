@@ -105,8 +105,7 @@ export function FormBanner({ error, isKnown }: { error: unknown; isKnown: (path:
   if (!error) return null;
   const apiError = error instanceof ApiError ? error : null;
   const orphans = apiError?.fields.filter((f) => !isKnown(f.path)) ?? [];
-  const headline =
-    apiError?.code === "VALIDATION_FAILED" ? "Nothing was saved: fix the fields marked below." : (error as Error).message || "Request failed";
+  const headline = apiError?.code === "VALIDATION_FAILED" ? "Nothing was saved: fix the fields marked below." : (error as Error).message || "Request failed";
   return (
     <div className="banner error" role="alert" data-testid="form-error">
       <strong>{headline}</strong>
@@ -135,7 +134,16 @@ export function DeleteButton({ onConfirm, testId, disabled, label = "Delete" }: 
   }
   return (
     <span className="confirm-group">
-      <button type="button" className="btn small danger" data-testid={`${testId}-confirm`} disabled={disabled} onClick={() => { setArmed(false); onConfirm(); }}>
+      <button
+        type="button"
+        className="btn small danger"
+        data-testid={`${testId}-confirm`}
+        disabled={disabled}
+        onClick={() => {
+          setArmed(false);
+          onConfirm();
+        }}
+      >
         {label === "Delete" ? "Confirm" : `Confirm ${label.toLowerCase()}`}
       </button>
       <button type="button" className="btn small ghost" onClick={() => setArmed(false)}>

@@ -25,9 +25,7 @@ export function useCan(role: Role): boolean {
 }
 
 export function Providers({ children, session }: { children: ReactNode; session: SessionView | null }) {
-  const [client] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { staleTime: 1_000, refetchOnWindowFocus: true, retry: 1 } } }),
-  );
+  const [client] = useState(() => new QueryClient({ defaultOptions: { queries: { staleTime: 1_000, refetchOnWindowFocus: true, retry: 1 } } }));
   return (
     <SessionContext.Provider value={session}>
       <QueryClientProvider client={client}>{children}</QueryClientProvider>

@@ -44,20 +44,20 @@ export function PublishBar({ initialDraft }: { initialDraft: DraftStatus }) {
         </span>
       )}
       {canPublish && (
-      <form className="publish-form" onSubmit={submit}>
-        {result && (
-          <span role="status" className={result.ok ? "publish-result ok" : "publish-result error"} data-testid="publish-result">
-            {result.text}
-          </span>
-        )}
-        <label className="sr-only" htmlFor="publish-message">
-          Publish message
-        </label>
-        <input id="publish-message" data-testid="publish-message" placeholder="What changed? (optional)" value={message} maxLength={500} onChange={(e) => setMessage(e.target.value)} />
-        <button type="submit" className="btn primary" data-testid="publish-button" disabled={publish.isPending || pending === 0}>
-          {publish.isPending ? "Publishing…" : "Publish"}
-        </button>
-      </form>
+        <form className="publish-form" onSubmit={submit}>
+          {result && (
+            <span role="status" className={result.ok ? "publish-result ok" : "publish-result error"} data-testid="publish-result">
+              {result.text}
+            </span>
+          )}
+          <label className="sr-only" htmlFor="publish-message">
+            Publish message
+          </label>
+          <input id="publish-message" data-testid="publish-message" placeholder="What changed? (optional)" value={message} maxLength={500} onChange={(e) => setMessage(e.target.value)} />
+          <button type="submit" className="btn primary" data-testid="publish-button" disabled={publish.isPending || pending === 0}>
+            {publish.isPending ? "Publishing…" : "Publish"}
+          </button>
+        </form>
       )}
     </header>
   );

@@ -5,13 +5,7 @@ import type { ConfigChange } from "@bulwark/config/diff";
 import type { WorkerState } from "@bulwark/db/workers";
 
 /** JSON as it crosses the wire: dates become strings. */
-export type Jsonify<T> = T extends Date
-  ? string
-  : T extends (infer U)[]
-    ? Jsonify<U>[]
-    : T extends object
-      ? { [K in keyof T]: Jsonify<T[K]> }
-      : T;
+export type Jsonify<T> = T extends Date ? string : T extends (infer U)[] ? Jsonify<U>[] : T extends object ? { [K in keyof T]: Jsonify<T[K]> } : T;
 
 export function toJson<T>(value: T): Jsonify<T> {
   return JSON.parse(JSON.stringify(value)) as Jsonify<T>;

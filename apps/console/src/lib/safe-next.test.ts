@@ -45,12 +45,14 @@ describe("safeNext keeps the return path on the console", () => {
 
   it("never answers a path that a browser would take off the console", () => {
     const spellings = ["/", "\\", "\t", "\n", "%2f", "%5c", ".", "@", ":", "evil.com", "%09", " "];
-    for (const a of spellings) for (const b of spellings) for (const c of spellings) {
-      const next = `${a}${b}${c}evil.com`;
-      const answered = safeNext(next);
-      expect(answered.startsWith("/") && !answered.startsWith("//"), `${JSON.stringify(next)} -> ${answered}`).toBe(true);
-      expect(landing(answered), `${JSON.stringify(next)} -> ${answered}`).toBe("https://console.example");
-    }
+    for (const a of spellings)
+      for (const b of spellings)
+        for (const c of spellings) {
+          const next = `${a}${b}${c}evil.com`;
+          const answered = safeNext(next);
+          expect(answered.startsWith("/") && !answered.startsWith("//"), `${JSON.stringify(next)} -> ${answered}`).toBe(true);
+          expect(landing(answered), `${JSON.stringify(next)} -> ${answered}`).toBe("https://console.example");
+        }
   });
 
   it("refuses arrays, missing and oversized values", () => {

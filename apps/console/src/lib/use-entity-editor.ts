@@ -25,8 +25,7 @@ export function useEntityEditor<E extends { name: string }, D>(options: {
 
   const invalidate = () => Promise.all([queryClient.invalidateQueries({ queryKey: queryKeys[kind] }), queryClient.invalidateQueries({ queryKey: queryKeys.draft })]);
   const save = useMutation({
-    mutationFn: (d: D) =>
-      editing === null ? api<E>(`/${kind}`, { method: "POST", body: toBody(d) }) : api<E>(`/${kind}/${encodeURIComponent(editing)}`, { method: "PUT", body: toBody(d) }),
+    mutationFn: (d: D) => (editing === null ? api<E>(`/${kind}`, { method: "POST", body: toBody(d) }) : api<E>(`/${kind}/${encodeURIComponent(editing)}`, { method: "PUT", body: toBody(d) })),
     onSuccess: async (e) => {
       setNotice({ ok: true, text: `Saved ${label} ${e.name}. Publish to make it live.` });
       setOpen(false);

@@ -9,7 +9,11 @@ interface ApiErrorBody {
 
 /** A request the handler refuses before reaching the data layer (malformed JSON, bad path parameter). */
 export class BadRequestError extends Error {
-  constructor(readonly code: string, message: string, readonly status: 400 | 413 = 400) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: 400 | 413 = 400,
+  ) {
     super(message);
   }
 }

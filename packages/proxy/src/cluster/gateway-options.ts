@@ -99,7 +99,10 @@ export function readGatewayOptions(env: NodeJS.ProcessEnv = process.env): Gatewa
     stateDir: resolve(env.GATEWAY_STATE_DIR || ".data/gateway"),
     pollMs: int(env, "GATEWAY_POLL_MS", 3000, 100, 3_600_000),
     heartbeatMs: int(env, "GATEWAY_HEARTBEAT_MS", 5000, 100, 3_600_000),
-    trustedProxies: (env.GATEWAY_TRUSTED_PROXIES ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    trustedProxies: (env.GATEWAY_TRUSTED_PROXIES ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     drainMs: int(env, "GATEWAY_DRAIN_MS", 10_000, 0, 600_000),
     drainDelayMs: int(env, "GATEWAY_DRAIN_DELAY_MS", 1_000, 0, 60_000),
     headersTimeoutMs: int(env, "GATEWAY_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000),

@@ -89,7 +89,9 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
     ) as unknown as Parameters<Registry["registerMetric"]>[0],
   );
   own.registerMetric(
-    collected("bulwark_workers_ready", "Workers that are listening on a loaded config.", "gauge", () => [{ labels: {}, value: [...statuses.values()].filter((w) => w.ready).length }]) as unknown as Parameters<Registry["registerMetric"]>[0],
+    collected("bulwark_workers_ready", "Workers that are listening on a loaded config.", "gauge", () => [
+      { labels: {}, value: [...statuses.values()].filter((w) => w.ready).length },
+    ]) as unknown as Parameters<Registry["registerMetric"]>[0],
   );
   const aggregator = new AggregatorRegistry();
   const admin = startAdmin(

@@ -119,12 +119,22 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     closeConnection: () => draining || share.takeClose(),
   });
   // Duplicate headers are joined in req.headers, which stages read; the pipeline counts Host fields in rawHeaders.
-  const server = createServer({ insecureHTTPParser: false, requireHostHeader: true, joinDuplicateHeaders: true, headersTimeout: options.headersTimeoutMs, requestTimeout: options.requestTimeoutMs, connectionsCheckingInterval: 1_000 }, (req, res) => {
-    load.inFlight++;
-    res.once("close", () => load.inFlight--);
-    (req.socket as TrackedSocket)[CURRENT_REQUEST] = req;
-    handler(req, res);
-  });
+  const server = createServer(
+    {
+      insecureHTTPParser: false,
+      requireHostHeader: true,
+      joinDuplicateHeaders: true,
+      headersTimeout: options.headersTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+      connectionsCheckingInterval: 1_000,
+    },
+    (req, res) => {
+      load.inFlight++;
+      res.once("close", () => load.inFlight--);
+      (req.socket as TrackedSocket)[CURRENT_REQUEST] = req;
+      handler(req, res);
+    },
+  );
   server.keepAliveTimeout = 65_000;
   server.on("connection", (socket: Duplex) => {
     share.open++;

@@ -60,7 +60,7 @@ describe("compileRouter", () => {
     const methods = [...HTTP_METHODS];
     for (let seed = 1; seed <= 60; seed++) {
       const random = rng(seed);
-      const pick = <T,>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
+      const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
       const input: GatewayConfigInput["routes"] = [];
       for (let i = 0; i < 14; i++) {
         const depth = 1 + Math.floor(random() * 3);

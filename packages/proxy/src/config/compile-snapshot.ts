@@ -49,21 +49,31 @@ function compileService(service: Service, registry: RuntimeRegistry, used: Set<s
   if (!runtime) {
     const od = service.outlierDetection;
     const outliers = od
-      ? new OutlierDetector({ consecutiveFailures: od.consecutiveFailures, baseEjectionMs: od.baseEjectionMs, maxEjectionMs: od.maxEjectionMs, maxEjectionPercent: od.maxEjectionPercent / 100 }, () => targets.length, runtimeParts.now)
+      ? new OutlierDetector(
+          { consecutiveFailures: od.consecutiveFailures, baseEjectionMs: od.baseEjectionMs, maxEjectionMs: od.maxEjectionMs, maxEjectionPercent: od.maxEjectionPercent / 100 },
+          () => targets.length,
+          runtimeParts.now,
+        )
       : null;
     const cb = service.circuitBreaker;
     const breaker = cb
       ? new CircuitBreaker(
-          { failureRateThreshold: cb.failureRatePercent / 100, slowCallRateThreshold: cb.slowCallRatePercent / 100, slowCallMs: cb.slowCallMs, windowMs: cb.windowMs, minimumCalls: cb.minimumCalls, openMs: cb.openMs, halfOpenProbes: cb.halfOpenProbes },
+          {
+            failureRateThreshold: cb.failureRatePercent / 100,
+            slowCallRateThreshold: cb.slowCallRatePercent / 100,
+            slowCallMs: cb.slowCallMs,
+            windowMs: cb.windowMs,
+            minimumCalls: cb.minimumCalls,
+            openMs: cb.openMs,
+            halfOpenProbes: cb.halfOpenProbes,
+          },
           runtimeParts.now,
           (state) => runtimeParts.onBreakerChange(service.name, state),
         )
       : null;
     const keys = targets.map((t) => ActiveHealth.key(service.name, t.address));
     const usable = outliers ? (i: number) => health.isUp(keys[i]) && !outliers.isEjected(targets[i].address) : (i: number) => health.isUp(keys[i]);
-    const report = outliers
-      ? (i: number, failed: boolean) => (failed ? outliers.recordFailure(targets[i].address) : outliers.recordSuccess(targets[i].address))
-      : () => {};
+    const report = outliers ? (i: number, failed: boolean) => (failed ? outliers.recordFailure(targets[i].address) : outliers.recordSuccess(targets[i].address)) : () => {};
     runtime = { signature, balancer: createBalancer(targets, service.loadBalancing, usable, runtimeParts.random, runtimeParts.now), breaker, report };
     registry.set(signature, runtime);
   }
@@ -104,12 +114,7 @@ function compileRoute(r: Route, registry: RuntimeRegistry, used: Set<string>, co
  * Compiles a parsed config into an immutable snapshot: a radix router (compile-router) whose targets are the
  * compiled routes, with everything a request needs precomputed. Throws when the config cannot be compiled.
  */
-export function compileSnapshot(
-  config: GatewayConfig,
-  meta: { version: number; hash: string },
-  registry: RuntimeRegistry = new Map(),
-  runtime: GatewayRuntime = createRuntime(),
-): Snapshot {
+export function compileSnapshot(config: GatewayConfig, meta: { version: number; hash: string }, registry: RuntimeRegistry = new Map(), runtime: GatewayRuntime = createRuntime()): Snapshot {
   const used = new Set<string>();
   const services = new Map<string, CompiledService>();
   for (const s of config.services) services.set(s.name, compileService(s, registry, used, runtime));

@@ -107,7 +107,9 @@ export class ConfigWatcher {
     try {
       const parsed = GatewayConfigSchema.safeParse(v.config);
       if (!parsed.success) {
-        const first = formatIssues(parsed.error).slice(0, 3).map((f) => `${f.path}: ${f.message}`);
+        const first = formatIssues(parsed.error)
+          .slice(0, 3)
+          .map((f) => `${f.path}: ${f.message}`);
         throw new Error(`invalid config: ${first.join("; ")}`);
       }
       config = parsed.data;

@@ -184,7 +184,16 @@ function send(a: Attempt, target: UpstreamTarget, agent: Agent): void {
   let proxyReq: Tagged<ClientRequest>;
   try {
     // A header list is written into the request's head as it is, at once (no per-header setHeader).
-    proxyReq = request({ host: target.host, port: target.port, method: req.method, path: req.url, headers: call.upstreamHeaders as string[], agent, setHost: false, poolKey: target.address } as RequestOptions);
+    proxyReq = request({
+      host: target.host,
+      port: target.port,
+      method: req.method,
+      path: req.url,
+      headers: call.upstreamHeaders as string[],
+      agent,
+      setHost: false,
+      poolKey: target.address,
+    } as RequestOptions);
   } catch {
     // node:http refused what the pipeline built (a header value it will not write): the gateway's fault, not the upstream's.
     settle(a, BAD_UPSTREAM_REQUEST, 500);

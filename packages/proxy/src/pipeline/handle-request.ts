@@ -146,7 +146,21 @@ export function createRequestHandler(deps: RequestHandlerDeps) {
       if (e.status === 400 || e.status === 431) res.setHeader("connection", "close"); // framing is not to be trusted
       sendError(res, e, requestId);
       if (path === "") path = (req.url ?? "").slice(0, 200);
-      const refused: FinishedRequest = { routeName: null, serviceName: null, status: e.status, errorCode: e.code, outcome: e.outcome, attempt: 0, ms: performance.now() - started, method: req.method ?? "", path, started, trace, tries: NO_TRIES, decisions: null };
+      const refused: FinishedRequest = {
+        routeName: null,
+        serviceName: null,
+        status: e.status,
+        errorCode: e.code,
+        outcome: e.outcome,
+        attempt: 0,
+        ms: performance.now() - started,
+        method: req.method ?? "",
+        path,
+        started,
+        trace,
+        tries: NO_TRIES,
+        decisions: null,
+      };
       log(refused);
     }
   };

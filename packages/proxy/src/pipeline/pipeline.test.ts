@@ -62,7 +62,16 @@ function gateway(routes: RouteInput[], options: { services?: GatewayConfigInput[
   const snapshot = compileSnapshot(config, { version: 1, hash: "h" }, new Map(), runtime);
   const forwarder = new FakeForwarder();
   const logged: FinishedRequest[] = [];
-  const handle = createRequestHandler({ current: () => snapshot, forwarder, runtime, trustedProxies: new Set(), maxHeaderCount: 100, traceSampleRatio: 0, onFinish: (f) => logged.push(f), closeConnection: () => false });
+  const handle = createRequestHandler({
+    current: () => snapshot,
+    forwarder,
+    runtime,
+    trustedProxies: new Set(),
+    maxHeaderCount: 100,
+    traceSampleRatio: 0,
+    onFinish: (f) => logged.push(f),
+    closeConnection: () => false,
+  });
   const send = async (method: string, url: string, headers?: Record<string, string>) => {
     const res = new FakeResponse();
     handle(request(method, url, headers), res as unknown as ServerResponse);

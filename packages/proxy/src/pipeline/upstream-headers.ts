@@ -41,7 +41,17 @@ const REQUEST_KIND = new Map<string, number>([
 ]);
 
 /** Hop-by-hop response headers: never passed from the upstream to the client. */
-export const RESPONSE_HOP_BY_HOP: ReadonlySet<string> = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "upgrade", "transfer-encoding"]);
+export const RESPONSE_HOP_BY_HOP: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "upgrade",
+  "transfer-encoding",
+]);
 
 /** What the pipeline needs from a client's header block, read in one pass over its raw headers. */
 export interface RequestHead {

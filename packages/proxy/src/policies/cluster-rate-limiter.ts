@@ -58,9 +58,7 @@ export class ClusterRateLimiter {
     this.workerShare = options.workerShare ?? 1;
     this.timeoutMs = options.timeoutMs ?? 50;
     this.now = options.now ?? Date.now;
-    this.redis = options.redisUrl
-      ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: false, retryStrategy: (n) => Math.min(n * 200, 2000) })
-      : null;
+    this.redis = options.redisUrl ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: false, retryStrategy: (n) => Math.min(n * 200, 2000) }) : null;
     if (this.redis) {
       this.redis.defineCommand("bulwarkTake", { numberOfKeys: 1, lua: SCRIPT });
       this.redis.on("ready", () => (this.healthy = true));

@@ -31,4 +31,3 @@ export function ipListStep(route: Route): AdmitStep | null {
     if (allow !== null && !allow.check(address, family)) throw FORBIDDEN;
   };
 }
-

@@ -23,8 +23,7 @@ export class JwksCache {
   constructor(options: JwksCacheOptions = {}) {
     // Read now, so a bad BULWARK_OUTBOUND_ALLOW stops the worker at start rather than failing every fetch.
     if (options.policy === undefined) outboundPolicy();
-    this.fetchKeys = (url, init) =>
-      outboundFetch("jwks", url, { ...init, maxBodyBytes: MAX_JWKS_BYTES, policy: options.policy ?? outboundPolicy(), resolve: options.resolve });
+    this.fetchKeys = (url, init) => outboundFetch("jwks", url, { ...init, maxBodyBytes: MAX_JWKS_BYTES, policy: options.policy ?? outboundPolicy(), resolve: options.resolve });
   }
 
   get(url: string): JWTVerifyGetKey {

@@ -6,7 +6,10 @@ export class RetryBudget {
   private active = 0;
   private retries = 0;
 
-  constructor(private readonly percent = 0.2, private readonly minConcurrency = 3) {}
+  constructor(
+    private readonly percent = 0.2,
+    private readonly minConcurrency = 3,
+  ) {}
 
   requestStarted(): void {
     this.active++;

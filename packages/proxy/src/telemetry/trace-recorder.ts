@@ -77,14 +77,18 @@ export class TraceRecorder {
 
   private export(rows: SpanRow[]): void {
     const root = rows[0];
-    const parent = root.parentSpanId
-      ? trace.setSpanContext(ROOT_CONTEXT, { traceId: root.traceId, spanId: root.parentSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: true })
-      : ROOT_CONTEXT;
+    const parent = root.parentSpanId ? trace.setSpanContext(ROOT_CONTEXT, { traceId: root.traceId, spanId: root.parentSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: true }) : ROOT_CONTEXT;
     for (const row of rows) {
       const context = row === root ? parent : trace.setSpanContext(ROOT_CONTEXT, { traceId: root.traceId, spanId: root.spanId, traceFlags: TraceFlags.SAMPLED });
       this.ids.traceId = row.traceId;
       this.ids.spanId = row.spanId;
-      const attributes: Record<string, string | number | boolean> = { "http.request.method": row.method ?? "", "url.path": row.path ?? "", "http.response.status_code": row.status, "bulwark.retries": row.retries, "bulwark.kept_because": row.keptBecause };
+      const attributes: Record<string, string | number | boolean> = {
+        "http.request.method": row.method ?? "",
+        "url.path": row.path ?? "",
+        "http.response.status_code": row.status,
+        "bulwark.retries": row.retries,
+        "bulwark.kept_because": row.keptBecause,
+      };
       if (row.route) attributes["http.route"] = row.route;
       if (row.service) attributes["bulwark.service"] = row.service;
       if (row.target) attributes["server.address"] = row.target;

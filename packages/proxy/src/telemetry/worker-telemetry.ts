@@ -67,8 +67,7 @@ export function startWorkerTelemetry(deps: {
   };
   const flushTimer = setInterval(() => void flush(), options.telemetryFlushMs);
   flushTimer.unref();
-  const prune = () =>
-    pruneSpans(db, new Date(Date.now() - options.traceRetentionHours * 3_600_000)).catch((error) => log.debug({ err: (error as Error).message }, "span pruning failed"));
+  const prune = () => pruneSpans(db, new Date(Date.now() - options.traceRetentionHours * 3_600_000)).catch((error) => log.debug({ err: (error as Error).message }, "span pruning failed"));
   const pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS);
   pruneTimer.unref();
 

@@ -10,7 +10,11 @@ describe("circuit breaker", () => {
   it("opens on the failure rate, refuses while open, half-opens after the wait and closes on good probes", () => {
     let t = 0;
     const changes: BreakerState[] = [];
-    const b = new CircuitBreaker(policy, () => t, (s) => changes.push(s));
+    const b = new CircuitBreaker(
+      policy,
+      () => t,
+      (s) => changes.push(s),
+    );
     for (let i = 0; i < 9; i++) {
       expect(b.tryAcquire()).toBe(true);
       b.record(i % 2 === 0, 10);
@@ -96,7 +100,11 @@ describe("token bucket", () => {
 describe("outlier detector", () => {
   it("ejects after consecutive failures for base x count, never more than the max share, and recovers", () => {
     let t = 0;
-    const d = new OutlierDetector({ consecutiveFailures: 3, baseEjectionMs: 1000, maxEjectionMs: 10_000, maxEjectionPercent: 0.5 }, () => 4, () => t);
+    const d = new OutlierDetector(
+      { consecutiveFailures: 3, baseEjectionMs: 1000, maxEjectionMs: 10_000, maxEjectionPercent: 0.5 },
+      () => 4,
+      () => t,
+    );
     d.recordFailure("a");
     d.recordFailure("a");
     d.recordSuccess("a");

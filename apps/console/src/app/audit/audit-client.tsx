@@ -81,7 +81,15 @@ export function AuditClient({ initialEntries }: { initialEntries: AuditRow[] }) 
         <button type="submit" className="btn primary" data-testid="audit-apply">
           Filter
         </button>
-        <button type="button" className="btn ghost" onClick={() => { setDraft(EMPTY); setFilters(EMPTY); setBefore(null); }}>
+        <button
+          type="button"
+          className="btn ghost"
+          onClick={() => {
+            setDraft(EMPTY);
+            setFilters(EMPTY);
+            setBefore(null);
+          }}
+        >
           Clear
         </button>
       </form>

@@ -28,8 +28,8 @@ export function ConsumersClient({ initialConsumers }: { initialConsumers: Consum
         title="Consumers"
         description={
           <>
-            Applications and partners that call the gateway with an API key. A route with key auth accepts the key of any consumer and passes its name
-            upstream in <code>x-consumer-name</code>. Changes are drafts until you publish.
+            Applications and partners that call the gateway with an API key. A route with key auth accepts the key of any consumer and passes its name upstream in <code>x-consumer-name</code>. Changes
+            are drafts until you publish.
           </>
         }
         action={
@@ -50,13 +50,27 @@ export function ConsumersClient({ initialConsumers }: { initialConsumers: Consum
           <div className="grid-2">
             <div className="field">
               <label htmlFor="consumer-name">Name</label>
-              <input id="consumer-name" data-testid="consumer-name" value={draft.name} placeholder="mobile-app" aria-invalid={!!errors.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
+              <input
+                id="consumer-name"
+                data-testid="consumer-name"
+                value={draft.name}
+                placeholder="mobile-app"
+                aria-invalid={!!errors.name}
+                onChange={(e) => setDraft({ ...draft, name: e.target.value })}
+              />
               {!errors.name && <p className="field-hint">What upstreams see in x-consumer-name, and what JWTs name in their consumer claim.</p>}
               <FieldMessage id="name" message={errors.name} />
             </div>
             <div className="field">
               <label htmlFor="consumer-description">Description</label>
-              <input id="consumer-description" data-testid="consumer-description" value={draft.description} placeholder="Who this is and whom to call about it" aria-invalid={!!errors.description} onChange={(e) => setDraft({ ...draft, description: e.target.value })} />
+              <input
+                id="consumer-description"
+                data-testid="consumer-description"
+                value={draft.description}
+                placeholder="Who this is and whom to call about it"
+                aria-invalid={!!errors.description}
+                onChange={(e) => setDraft({ ...draft, description: e.target.value })}
+              />
               <FieldMessage id="description" message={errors.description} />
             </div>
           </div>
@@ -101,27 +115,27 @@ export function ConsumersClient({ initialConsumers }: { initialConsumers: Consum
                   <td className="keys-cell">
                     <KeyList consumer={c} live={live} busy={keys.revoke.isPending} onRevoke={(id) => keys.revoke.mutate({ consumer: c.name, id })} />
                     {canEdit && (
-<button
-                      type="button"
-                      className="btn small"
-                      data-testid={`new-key-${c.name}`}
-                      disabled={keys.create.isPending || full}
-                      title={full ? `a consumer can have at most ${MAX_KEYS} keys: revoke one first` : "makes a key and shows it once"}
-                      onClick={() => keys.create.mutate(c.name)}
-                    >
-                      {keys.create.isPending && keys.create.variables === c.name ? "Making key…" : "+ New key"}
-                    </button>
-)}
+                      <button
+                        type="button"
+                        className="btn small"
+                        data-testid={`new-key-${c.name}`}
+                        disabled={keys.create.isPending || full}
+                        title={full ? `a consumer can have at most ${MAX_KEYS} keys: revoke one first` : "makes a key and shows it once"}
+                        onClick={() => keys.create.mutate(c.name)}
+                      >
+                        {keys.create.isPending && keys.create.variables === c.name ? "Making key…" : "+ New key"}
+                      </button>
+                    )}
                   </td>
                   <td className="actions-col">
                     {canEdit && (
-<>
-<button type="button" className="btn small" data-testid={`edit-consumer-${c.name}`} onClick={() => startEdit(c)}>
-                      Edit
-                    </button>
-                    <DeleteButton testId={`delete-consumer-${c.name}`} disabled={remove.isPending} onConfirm={() => remove.mutate(c.name)} />
-</>
-)}
+                      <>
+                        <button type="button" className="btn small" data-testid={`edit-consumer-${c.name}`} onClick={() => startEdit(c)}>
+                          Edit
+                        </button>
+                        <DeleteButton testId={`delete-consumer-${c.name}`} disabled={remove.isPending} onConfirm={() => remove.mutate(c.name)} />
+                      </>
+                    )}
                   </td>
                 </tr>
               );

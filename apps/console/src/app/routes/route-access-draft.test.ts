@@ -97,7 +97,19 @@ describe("route access drafts", () => {
 
   it("shows every access error at an input while that input is on screen, and in the banner otherwise", () => {
     const hs = routeErrorPaths(withAccess({ apiKey: true, jwt: true, algorithm: "HS256" }));
-    for (const p of ["auth", "auth.apiKey.header", "auth.jwt.algorithm", "auth.jwt.secret", "auth.jwt.issuer", "auth.jwt.audience", "auth.jwt.clockSkewSec", "auth.jwt.consumerClaim", "ipAllow", "ipAllow.3", "ipDeny.0"]) {
+    for (const p of [
+      "auth",
+      "auth.apiKey.header",
+      "auth.jwt.algorithm",
+      "auth.jwt.secret",
+      "auth.jwt.issuer",
+      "auth.jwt.audience",
+      "auth.jwt.clockSkewSec",
+      "auth.jwt.consumerClaim",
+      "ipAllow",
+      "ipAllow.3",
+      "ipDeny.0",
+    ]) {
       expect(hs(p), p).toBe(true);
     }
     expect(hs("auth.jwt.jwksUrl")).toBe(false);

@@ -20,8 +20,7 @@ export function AccessFields({ draft, patch, errors, sent }: PolicyProps) {
     <fieldset className="policy on access" data-testid="access-section">
       <legend>Access</legend>
       <p className="policy-description">
-        Who may call this route. With both credentials on, either one lets a request in. The consumer&apos;s name reaches the upstream in{" "}
-        <code>x-consumer-name</code>.
+        Who may call this route. With both credentials on, either one lets a request in. The consumer&apos;s name reaches the upstream in <code>x-consumer-name</code>.
       </p>
       <div className="sub-policy">
         <label className="checkbox">
@@ -94,7 +93,13 @@ function JwtFields({ draft, patch, errors }: Pick<PolicyProps, "draft" | "patch"
       <div className="grid-3">
         <div className="field">
           <label htmlFor="access-jwt-algorithm">Algorithm</label>
-          <select id="access-jwt-algorithm" data-testid="access-jwt-algorithm" value={a.algorithm} aria-invalid={!!errors["auth.jwt.algorithm"]} onChange={(e) => set({ algorithm: e.target.value as JwtAlgorithm })}>
+          <select
+            id="access-jwt-algorithm"
+            data-testid="access-jwt-algorithm"
+            value={a.algorithm}
+            aria-invalid={!!errors["auth.jwt.algorithm"]}
+            onChange={(e) => set({ algorithm: e.target.value as JwtAlgorithm })}
+          >
             {JWT_ALGORITHMS.map((alg) => (
               <option key={alg} value={alg}>
                 {ALGORITHM_LABELS[alg]}
@@ -147,10 +152,50 @@ function JwtFields({ draft, patch, errors }: Pick<PolicyProps, "draft" | "patch"
         </div>
       </div>
       <div className="grid-4">
-        <Field testId="access-jwt-issuer" label="Issuer (iss)" path="auth.jwt.issuer" errors={errors} mono value={a.issuer} placeholder="any" hint="Empty: not checked." onChange={(issuer) => set({ issuer })} />
-        <Field testId="access-jwt-audience" label="Audience (aud)" path="auth.jwt.audience" errors={errors} mono value={a.audience} placeholder="any" hint="Empty: not checked." onChange={(audience) => set({ audience })} />
-        <Field testId="access-jwt-clockSkewSec" label="Clock skew allowed (s)" path="auth.jwt.clockSkewSec" errors={errors} numeric value={a.clockSkewSec} placeholder="default 30" hint="Leeway for exp and nbf." onChange={(clockSkewSec) => set({ clockSkewSec })} />
-        <Field testId="access-jwt-consumerClaim" label="Consumer claim" path="auth.jwt.consumerClaim" errors={errors} mono value={a.consumerClaim} placeholder="sub" hint="The claim that names the consumer." onChange={(consumerClaim) => set({ consumerClaim })} />
+        <Field
+          testId="access-jwt-issuer"
+          label="Issuer (iss)"
+          path="auth.jwt.issuer"
+          errors={errors}
+          mono
+          value={a.issuer}
+          placeholder="any"
+          hint="Empty: not checked."
+          onChange={(issuer) => set({ issuer })}
+        />
+        <Field
+          testId="access-jwt-audience"
+          label="Audience (aud)"
+          path="auth.jwt.audience"
+          errors={errors}
+          mono
+          value={a.audience}
+          placeholder="any"
+          hint="Empty: not checked."
+          onChange={(audience) => set({ audience })}
+        />
+        <Field
+          testId="access-jwt-clockSkewSec"
+          label="Clock skew allowed (s)"
+          path="auth.jwt.clockSkewSec"
+          errors={errors}
+          numeric
+          value={a.clockSkewSec}
+          placeholder="default 30"
+          hint="Leeway for exp and nbf."
+          onChange={(clockSkewSec) => set({ clockSkewSec })}
+        />
+        <Field
+          testId="access-jwt-consumerClaim"
+          label="Consumer claim"
+          path="auth.jwt.consumerClaim"
+          errors={errors}
+          mono
+          value={a.consumerClaim}
+          placeholder="sub"
+          hint="The claim that names the consumer."
+          onChange={(consumerClaim) => set({ consumerClaim })}
+        />
       </div>
     </>
   );
@@ -191,7 +236,17 @@ function CidrListField(props: { path: "ipAllow" | "ipDeny"; label: string; hint:
   return (
     <div className="field">
       <label htmlFor={id}>{props.label}</label>
-      <textarea id={id} data-testid={id} className="mono" rows={2} value={props.value} placeholder={props.placeholder} aria-invalid={invalid} spellCheck={false} onChange={(e) => props.onChange(e.target.value)} />
+      <textarea
+        id={id}
+        data-testid={id}
+        className="mono"
+        rows={2}
+        value={props.value}
+        placeholder={props.placeholder}
+        aria-invalid={invalid}
+        spellCheck={false}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
       {!invalid && <p className="field-hint">{props.hint}</p>}
       <FieldMessage id={path} message={errors[path]} />
       {entryErrors.map(([p, message]) => {

@@ -112,7 +112,15 @@ const splitDraft = (s: Route["split"]): SplitDraft => ({
 const faultsDraft = (f: Route["faults"]): FaultsDraft => {
   const abort = f?.abort ?? FAULT_DEFAULTS.abort!;
   const delay = f?.delay ?? FAULT_DEFAULTS.delay!;
-  return { enabled: f !== null, abort: !!f?.abort, abortPercent: String(abort.percent), abortStatus: String(abort.status), delay: !!f?.delay, delayPercent: String(delay.percent), delayMs: String(delay.ms) };
+  return {
+    enabled: f !== null,
+    abort: !!f?.abort,
+    abortPercent: String(abort.percent),
+    abortStatus: String(abort.status),
+    delay: !!f?.delay,
+    delayPercent: String(delay.percent),
+    delayMs: String(delay.ms),
+  };
 };
 
 export const blankRoute = (service = ""): RouteDraft => ({
@@ -162,7 +170,11 @@ export const fromRoute = (r: Route): RouteDraft => ({
 const num = (v: string) => (v.trim() === "" ? undefined : Number(v));
 // null means "no limit" here, so text that is not a number must reach the server as text, not as null (JSON's NaN).
 const bodyLimit = (v: string) => (v.trim() === "" ? null : Number.isFinite(Number(v)) ? Number(v) : v);
-const list = (v: string) => v.split(/[\s,]+/).filter(Boolean).map(Number);
+const list = (v: string) =>
+  v
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(Number);
 
 /**
  * Header rows become the record the schema expects. Two rows with one name (HTTP names ignore case) would
@@ -185,7 +197,10 @@ function fallbackHeaders(rows: HeaderDraft[]): Record<string, string> {
 
 export const toRouteBody = (d: RouteDraft) => ({
   name: d.name.trim(),
-  hosts: d.hosts.split(",").map((h) => h.trim()).filter(Boolean),
+  hosts: d.hosts
+    .split(",")
+    .map((h) => h.trim())
+    .filter(Boolean),
   path: d.path.trim(),
   pathType: d.pathType,
   methods: HTTP_METHODS.filter((m) => d.methods.includes(m)),
@@ -200,15 +215,11 @@ export const toRouteBody = (d: RouteDraft) => ({
     // In the order saved (checking one appends it), so opening and saving a route changes nothing.
     methods: d.retries.methods,
   },
-  fallback: d.fallback.enabled
-    ? { status: num(d.fallback.status), headers: fallbackHeaders(d.fallback.headers), body: d.fallback.body, lastGood: d.fallback.lastGood }
-    : null,
+  fallback: d.fallback.enabled ? { status: num(d.fallback.status), headers: fallbackHeaders(d.fallback.headers), body: d.fallback.body, lastGood: d.fallback.lastGood } : null,
   rateLimit: d.rateLimit.enabled
     ? { requests: num(d.rateLimit.requests), windowMs: num(d.rateLimit.windowMs), by: d.rateLimit.by, header: d.rateLimit.by === "header" ? d.rateLimit.header.trim() : "" }
     : null,
-  split: d.split.enabled
-    ? { service: d.split.service, percent: num(d.split.percent), header: d.split.headerEnabled ? { name: d.split.headerName.trim(), value: d.split.headerValue } : null }
-    : null,
+  split: d.split.enabled ? { service: d.split.service, percent: num(d.split.percent), header: d.split.headerEnabled ? { name: d.split.headerName.trim(), value: d.split.headerValue } : null } : null,
   faults: d.faults.enabled
     ? {
         abort: d.faults.abort ? { percent: num(d.faults.abortPercent), status: num(d.faults.abortStatus) } : null,
@@ -235,7 +246,10 @@ export const routeErrorPaths = (d: RouteDraft) => {
   add("retries", [...RETRY_NUMBER_FIELDS, "statuses", "methods"]);
   if (d.fallback.enabled) {
     add("fallback", ["status", "headers", "body", "lastGood"]);
-    add("fallback.headers", d.fallback.headers.map((h) => h.name.trim()));
+    add(
+      "fallback.headers",
+      d.fallback.headers.map((h) => h.name.trim()),
+    );
   }
   if (d.rateLimit.enabled) add("rateLimit", d.rateLimit.by === "header" ? ["requests", "windowMs", "by", "header"] : ["requests", "windowMs", "by"]);
   if (d.split.enabled) {

@@ -20,7 +20,9 @@ export function routeBadges(r: Route, breaker: boolean): Badge[] {
   const priority = r.priority ?? "normal";
   if (priority !== "normal") badges.push({ key: "priority", text: priority, title: priority === "critical" ? "shed last under overload" : "shed first under overload", tone: priority });
   if (r.faults) {
-    const parts = [r.faults.abort && `abort ${r.faults.abort.percent}% with ${r.faults.abort.status}`, r.faults.delay && `delay ${r.faults.delay.percent}% by ${formatMs(r.faults.delay.ms)}`].filter(Boolean);
+    const parts = [r.faults.abort && `abort ${r.faults.abort.percent}% with ${r.faults.abort.status}`, r.faults.delay && `delay ${r.faults.delay.percent}% by ${formatMs(r.faults.delay.ms)}`].filter(
+      Boolean,
+    );
     badges.push({ key: "faults", text: "faults", title: `fault injection on: ${parts.join(", ")}`, tone: "faults" });
   }
   badges.push(...accessBadges(r));
@@ -32,7 +34,8 @@ export function routeBadges(r: Route, breaker: boolean): Badge[] {
     const by = r.rateLimit.by === "route" ? "" : r.rateLimit.by === "header" ? ` per ${r.rateLimit.header}` : ` per ${r.rateLimit.by}`;
     badges.push({ key: "rate", text: `rate ${r.rateLimit.requests}/${windowText(r.rateLimit.windowMs)}${by}`, title: "rate limit: over it, requests get 429", tone: "neutral" });
   }
-  if (r.fallback) badges.push({ key: "fallback", text: r.fallback.lastGood ? "fallback last-good" : `fallback ${r.fallback.status}`, title: "answers for the upstream when it cannot", tone: "neutral" });
+  if (r.fallback)
+    badges.push({ key: "fallback", text: r.fallback.lastGood ? "fallback last-good" : `fallback ${r.fallback.status}`, title: "answers for the upstream when it cannot", tone: "neutral" });
   if (breaker) badges.push({ key: "breaker", text: "breaker", title: `service ${r.service} has a circuit breaker`, tone: "breaker" });
   const retries = r.retries ?? DEFAULT_RETRIES;
   if (retries.attempts === 0) badges.push({ key: "retries", text: "no retries", title: "retries are off", tone: "neutral" });

@@ -72,7 +72,17 @@ function RetriesFields({ draft, patch, errors }: PolicyProps) {
   const toggle = (m: (typeof HTTP_METHODS)[number]) => patch("retries", { methods: r.methods.includes(m) ? r.methods.filter((x) => x !== m) : [...r.methods, m] });
   const methodsError = errorsUnder(errors, "retries.methods");
   const retryField = ([k, label]: [RetryNumberField, string]) => (
-    <Field key={k} testId={`retries-${k}`} label={label} path={`retries.${k}`} errors={errors} numeric value={r[k]} placeholder={`default ${DEFAULT_RETRIES[k]}`} onChange={(v) => patch("retries", { [k]: v })} />
+    <Field
+      key={k}
+      testId={`retries-${k}`}
+      label={label}
+      path={`retries.${k}`}
+      errors={errors}
+      numeric
+      value={r[k]}
+      placeholder={`default ${DEFAULT_RETRIES[k]}`}
+      onChange={(v) => patch("retries", { [k]: v })}
+    />
   );
   return (
     <fieldset className="policy on" data-testid="retries-section">
@@ -80,7 +90,18 @@ function RetriesFields({ draft, patch, errors }: PolicyProps) {
       <p className="policy-description">After connection failures and the statuses listed, for the methods checked, within the retry budget. Requests with a body are never retried.</p>
       <div className="grid-3">
         {RETRY_FIELDS.slice(0, 3).map(retryField)}
-        <Field testId="retries-statuses" label="Also retry on statuses" path="retries.statuses" nested errors={errors} mono value={r.statuses} placeholder="502, 503, 504" hint="Empty: connection failures only." onChange={(statuses) => patch("retries", { statuses })} />
+        <Field
+          testId="retries-statuses"
+          label="Also retry on statuses"
+          path="retries.statuses"
+          nested
+          errors={errors}
+          mono
+          value={r.statuses}
+          placeholder="502, 503, 504"
+          hint="Empty: connection failures only."
+          onChange={(statuses) => patch("retries", { statuses })}
+        />
         {RETRY_FIELDS.slice(3).map(retryField)}
       </div>
       <div className="field">
@@ -131,7 +152,16 @@ function RateLimitFields({ draft, patch, errors }: PolicyProps) {
           <FieldMessage id="rateLimit.by" message={errors["rateLimit.by"]} />
         </div>
         {r.by === "header" && (
-          <Field testId="rateLimit-header" label="Header to count by" path="rateLimit.header" errors={errors} mono value={r.header} placeholder="x-api-key" onChange={(header) => patch("rateLimit", { header })} />
+          <Field
+            testId="rateLimit-header"
+            label="Header to count by"
+            path="rateLimit.header"
+            errors={errors}
+            mono
+            value={r.header}
+            placeholder="x-api-key"
+            onChange={(header) => patch("rateLimit", { header })}
+          />
         )}
       </div>
     </PolicyFieldset>

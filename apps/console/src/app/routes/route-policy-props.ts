@@ -13,4 +13,3 @@ export interface PolicyProps {
   /** The draft of the last save, whose errors are shown: list errors name entries by index in it. */
   sent?: RouteDraft;
 }
-

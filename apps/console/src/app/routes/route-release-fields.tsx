@@ -38,9 +38,31 @@ export function FallbackFields({ draft, patch, errors }: PolicyProps) {
           const nameIsBad = !!error && (!headerNameIsValid(h.name) || error === "is listed twice");
           return (
             <div key={h.key} className="header-row" data-testid={`fallback-header-row-${i}`}>
-              <input aria-label={`Header ${i + 1} name`} data-testid={`fallback-header-${i}-name`} className="mono" value={h.name} placeholder="content-type" aria-invalid={nameIsBad} onChange={(e) => setHeader(h.key, { name: e.target.value })} />
-              <input aria-label={`Header ${i + 1} value`} data-testid={`fallback-header-${i}-value`} className="mono" value={h.value} placeholder="application/json" aria-invalid={!!error && !nameIsBad} onChange={(e) => setHeader(h.key, { value: e.target.value })} />
-              <button type="button" className="btn small ghost" data-testid={`fallback-header-${i}-remove`} aria-label={`Remove header ${i + 1}`} onClick={() => patch("fallback", { headers: f.headers.filter((x) => x.key !== h.key) })}>
+              <input
+                aria-label={`Header ${i + 1} name`}
+                data-testid={`fallback-header-${i}-name`}
+                className="mono"
+                value={h.name}
+                placeholder="content-type"
+                aria-invalid={nameIsBad}
+                onChange={(e) => setHeader(h.key, { name: e.target.value })}
+              />
+              <input
+                aria-label={`Header ${i + 1} value`}
+                data-testid={`fallback-header-${i}-value`}
+                className="mono"
+                value={h.value}
+                placeholder="application/json"
+                aria-invalid={!!error && !nameIsBad}
+                onChange={(e) => setHeader(h.key, { value: e.target.value })}
+              />
+              <button
+                type="button"
+                className="btn small ghost"
+                data-testid={`fallback-header-${i}-remove`}
+                aria-label={`Remove header ${i + 1}`}
+                onClick={() => patch("fallback", { headers: f.headers.filter((x) => x.key !== h.key) })}
+              >
                 Remove
               </button>
               <FieldMessage id={path} message={error} />
@@ -56,7 +78,16 @@ export function FallbackFields({ draft, patch, errors }: PolicyProps) {
       </div>
       <div className="field">
         <label htmlFor="fallback-body">Body</label>
-        <textarea id="fallback-body" data-testid="fallback-body" className="mono" rows={3} value={f.body} placeholder='{"error":"catalog is unavailable, try again shortly"}' aria-invalid={!!errors["fallback.body"]} onChange={(e) => patch("fallback", { body: e.target.value })} />
+        <textarea
+          id="fallback-body"
+          data-testid="fallback-body"
+          className="mono"
+          rows={3}
+          value={f.body}
+          placeholder='{"error":"catalog is unavailable, try again shortly"}'
+          aria-invalid={!!errors["fallback.body"]}
+          onChange={(e) => patch("fallback", { body: e.target.value })}
+        />
         <FieldMessage id="fallback.body" message={errors["fallback.body"]} />
       </div>
     </PolicyFieldset>
@@ -101,8 +132,26 @@ export function SplitFields({ draft, patch, errors, serviceNames }: PolicyProps)
         <FieldMessage id="split.header" message={errors["split.header"]} />
         {s.headerEnabled && (
           <div className="grid-3">
-            <Field testId="split-header-name" label="Header" path="split.header.name" errors={errors} mono value={s.headerName} placeholder="x-canary" onChange={(headerName) => patch("split", { headerName })} />
-            <Field testId="split-header-value" label="Value" path="split.header.value" errors={errors} mono value={s.headerValue} placeholder="1" onChange={(headerValue) => patch("split", { headerValue })} />
+            <Field
+              testId="split-header-name"
+              label="Header"
+              path="split.header.name"
+              errors={errors}
+              mono
+              value={s.headerName}
+              placeholder="x-canary"
+              onChange={(headerName) => patch("split", { headerName })}
+            />
+            <Field
+              testId="split-header-value"
+              label="Value"
+              path="split.header.value"
+              errors={errors}
+              mono
+              value={s.headerValue}
+              placeholder="1"
+              onChange={(headerValue) => patch("split", { headerValue })}
+            />
           </div>
         )}
       </div>
@@ -132,7 +181,15 @@ export function FaultsFields({ draft, patch, errors }: PolicyProps) {
         <FieldMessage id="faults.abort" message={errors["faults.abort"]} />
         {f.abort && (
           <div className="grid-3">
-            <Field testId="faults-abort-percent" label="Share of requests (%)" path="faults.abort.percent" errors={errors} numeric value={f.abortPercent} onChange={(abortPercent) => patch("faults", { abortPercent })} />
+            <Field
+              testId="faults-abort-percent"
+              label="Share of requests (%)"
+              path="faults.abort.percent"
+              errors={errors}
+              numeric
+              value={f.abortPercent}
+              onChange={(abortPercent) => patch("faults", { abortPercent })}
+            />
             <Field testId="faults-abort-status" label="Status" path="faults.abort.status" errors={errors} numeric value={f.abortStatus} onChange={(abortStatus) => patch("faults", { abortStatus })} />
           </div>
         )}
@@ -145,7 +202,15 @@ export function FaultsFields({ draft, patch, errors }: PolicyProps) {
         <FieldMessage id="faults.delay" message={errors["faults.delay"]} />
         {f.delay && (
           <div className="grid-3">
-            <Field testId="faults-delay-percent" label="Share of requests (%)" path="faults.delay.percent" errors={errors} numeric value={f.delayPercent} onChange={(delayPercent) => patch("faults", { delayPercent })} />
+            <Field
+              testId="faults-delay-percent"
+              label="Share of requests (%)"
+              path="faults.delay.percent"
+              errors={errors}
+              numeric
+              value={f.delayPercent}
+              onChange={(delayPercent) => patch("faults", { delayPercent })}
+            />
             <Field testId="faults-delay-ms" label="Delay (ms)" path="faults.delay.ms" errors={errors} numeric value={f.delayMs} onChange={(delayMs) => patch("faults", { delayMs })} />
           </div>
         )}

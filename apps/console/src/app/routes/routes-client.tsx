@@ -105,7 +105,15 @@ export function RoutesClient({ initialRoutes, initialServices }: { initialRoutes
             </div>
             <div className="field span-2">
               <label htmlFor="route-hosts">Hosts (comma-separated; empty = any host)</label>
-              <input id="route-hosts" data-testid="route-hosts" className="mono" value={draft.hosts} placeholder="api.example.edu, *.example.edu" aria-invalid={!!errorsUnder(errors, "hosts")} onChange={(e) => set({ hosts: e.target.value })} />
+              <input
+                id="route-hosts"
+                data-testid="route-hosts"
+                className="mono"
+                value={draft.hosts}
+                placeholder="api.example.edu, *.example.edu"
+                aria-invalid={!!errorsUnder(errors, "hosts")}
+                onChange={(e) => set({ hosts: e.target.value })}
+              />
               <FieldMessage id="hosts" message={errorsUnder(errors, "hosts")} />
             </div>
           </div>
@@ -132,7 +140,15 @@ export function RoutesClient({ initialRoutes, initialServices }: { initialRoutes
             {TIMEOUT_FIELDS.map((f) => (
               <div className="field" key={f.key}>
                 <label htmlFor={`route-${f.key}`}>{f.label}</label>
-                <input id={`route-${f.key}`} data-testid={`route-${f.key}`} type="number" min={1} value={draft[f.key]} aria-invalid={!!errors[`timeouts.${f.key}`]} onChange={(e) => set({ [f.key]: e.target.value } as Partial<RouteDraft>)} />
+                <input
+                  id={`route-${f.key}`}
+                  data-testid={`route-${f.key}`}
+                  type="number"
+                  min={1}
+                  value={draft[f.key]}
+                  aria-invalid={!!errors[`timeouts.${f.key}`]}
+                  onChange={(e) => set({ [f.key]: e.target.value } as Partial<RouteDraft>)}
+                />
                 <FieldMessage id={`timeouts.${f.key}`} message={errors[`timeouts.${f.key}`]} />
               </div>
             ))}
@@ -174,7 +190,17 @@ export function RoutesClient({ initialRoutes, initialServices }: { initialRoutes
             {routes.data.map((r) => (
               <tr key={r.name} data-testid={`route-row-${r.name}`}>
                 <td className="strong mono">{r.name}</td>
-                <td className="stack">{r.hosts.length ? r.hosts.map((h) => <div key={h} className="mono">{h}</div>) : <span className="muted">any</span>}</td>
+                <td className="stack">
+                  {r.hosts.length ? (
+                    r.hosts.map((h) => (
+                      <div key={h} className="mono">
+                        {h}
+                      </div>
+                    ))
+                  ) : (
+                    <span className="muted">any</span>
+                  )}
+                </td>
                 <td className="nowrap">
                   <span className="mono">{r.path}</span>
                   <span className="tags">
@@ -197,22 +223,28 @@ export function RoutesClient({ initialRoutes, initialServices }: { initialRoutes
                 </td>
                 <td className="mono">{r.service}</td>
                 <td className="timeouts">
-                  <div><span className="muted">connect</span> {r.timeouts.connectMs}</div>
-                  <div><span className="muted">header</span> {r.timeouts.responseHeaderMs}</div>
-                  <div><span className="muted">total</span> {r.timeouts.totalMs}</div>
+                  <div>
+                    <span className="muted">connect</span> {r.timeouts.connectMs}
+                  </div>
+                  <div>
+                    <span className="muted">header</span> {r.timeouts.responseHeaderMs}
+                  </div>
+                  <div>
+                    <span className="muted">total</span> {r.timeouts.totalMs}
+                  </div>
                 </td>
                 <td data-testid={`route-policies-${r.name}`}>
                   <RoutePolicyBadges route={r} breaker={withBreaker.has(r.service)} />
                 </td>
                 <td className="actions-col">
                   {canEdit && (
-<>
-<button type="button" className="btn small" data-testid={`edit-route-${r.name}`} onClick={() => startEdit(r)}>
-                    Edit
-                  </button>
-                  <DeleteButton testId={`delete-route-${r.name}`} disabled={remove.isPending} onConfirm={() => remove.mutate(r.name)} />
-</>
-)}
+                    <>
+                      <button type="button" className="btn small" data-testid={`edit-route-${r.name}`} onClick={() => startEdit(r)}>
+                        Edit
+                      </button>
+                      <DeleteButton testId={`delete-route-${r.name}`} disabled={remove.isPending} onConfirm={() => remove.mutate(r.name)} />
+                    </>
+                  )}
                 </td>
               </tr>
             ))}

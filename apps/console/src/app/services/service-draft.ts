@@ -70,7 +70,11 @@ export const toServiceBody = (d: ServiceDraft) => ({
     ? {
         path: d.healthCheck.path.trim(),
         ...numbers(d.healthCheck, ["intervalMs", "timeoutMs", "healthyThreshold", "unhealthyThreshold"]),
-        expectedStatuses: d.healthCheck.expectedStatuses.split(",").map((x) => x.trim()).filter(Boolean).map(Number),
+        expectedStatuses: d.healthCheck.expectedStatuses
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean)
+          .map(Number),
       }
     : null,
   outlierDetection: d.outlierDetection.enabled ? numbers(d.outlierDetection, ["consecutiveFailures", "baseEjectionMs", "maxEjectionMs", "maxEjectionPercent"]) : null,

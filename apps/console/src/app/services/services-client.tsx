@@ -52,19 +52,39 @@ export function ServicesClient({ initialServices }: { initialServices: Service[]
           <div className="grid-2">
             <div className="field">
               <label htmlFor="service-name">Name</label>
-              <input id="service-name" data-testid="service-name" value={draft.name} aria-invalid={!!errors.name} placeholder="catalog" onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
+              <input
+                id="service-name"
+                data-testid="service-name"
+                value={draft.name}
+                aria-invalid={!!errors.name}
+                placeholder="catalog"
+                onChange={(e) => setDraft({ ...draft, name: e.target.value })}
+              />
               <FieldMessage id="name" message={errors.name} />
             </div>
             <div className="field">
               <label htmlFor="service-description">Description</label>
-              <input id="service-description" data-testid="service-description" value={draft.description} aria-invalid={!!errors.description} placeholder="What this service does" onChange={(e) => setDraft({ ...draft, description: e.target.value })} />
+              <input
+                id="service-description"
+                data-testid="service-description"
+                value={draft.description}
+                aria-invalid={!!errors.description}
+                placeholder="What this service does"
+                onChange={(e) => setDraft({ ...draft, description: e.target.value })}
+              />
               <FieldMessage id="description" message={errors.description} />
             </div>
           </div>
           <div className="grid-3">
             <div className="field">
               <label htmlFor="service-algorithm">Load balancing</label>
-              <select id="service-algorithm" data-testid="service-algorithm" value={draft.algorithm} aria-invalid={!!errors["loadBalancing.algorithm"]} onChange={(e) => setDraft({ ...draft, algorithm: e.target.value as ServiceDraft["algorithm"] })}>
+              <select
+                id="service-algorithm"
+                data-testid="service-algorithm"
+                value={draft.algorithm}
+                aria-invalid={!!errors["loadBalancing.algorithm"]}
+                onChange={(e) => setDraft({ ...draft, algorithm: e.target.value as ServiceDraft["algorithm"] })}
+              >
                 {LOAD_BALANCING_ALGORITHMS.map((a) => (
                   <option key={a} value={a}>
                     {ALGORITHM_LABELS[a]}
@@ -77,7 +97,13 @@ export function ServicesClient({ initialServices }: { initialServices: Service[]
               <>
                 <div className="field">
                   <label htmlFor="service-hash-source">Hash on</label>
-                  <select id="service-hash-source" data-testid="service-hash-source" value={draft.hashSource} aria-invalid={!!errors["loadBalancing.hashOn"]} onChange={(e) => setDraft({ ...draft, hashSource: e.target.value as ServiceDraft["hashSource"] })}>
+                  <select
+                    id="service-hash-source"
+                    data-testid="service-hash-source"
+                    value={draft.hashSource}
+                    aria-invalid={!!errors["loadBalancing.hashOn"]}
+                    onChange={(e) => setDraft({ ...draft, hashSource: e.target.value as ServiceDraft["hashSource"] })}
+                  >
                     <option value="header">a request header</option>
                     <option value="cookie">a cookie</option>
                     <option value="ip">the client address</option>
@@ -87,7 +113,14 @@ export function ServicesClient({ initialServices }: { initialServices: Service[]
                 {draft.hashSource !== "ip" && (
                   <div className="field">
                     <label htmlFor="service-hash-name">{draft.hashSource === "header" ? "Header name" : "Cookie name"}</label>
-                    <input id="service-hash-name" data-testid="service-hash-name" value={draft.hashName} placeholder={draft.hashSource === "header" ? "x-student-id" : "session"} aria-invalid={!!errors["loadBalancing.hashOn.name"]} onChange={(e) => setDraft({ ...draft, hashName: e.target.value })} />
+                    <input
+                      id="service-hash-name"
+                      data-testid="service-hash-name"
+                      value={draft.hashName}
+                      placeholder={draft.hashSource === "header" ? "x-student-id" : "session"}
+                      aria-invalid={!!errors["loadBalancing.hashOn.name"]}
+                      onChange={(e) => setDraft({ ...draft, hashName: e.target.value })}
+                    />
                     <FieldMessage id="loadBalancing.hashOn.name" message={errors["loadBalancing.hashOn.name"]} />
                   </div>
                 )}
@@ -100,15 +133,38 @@ export function ServicesClient({ initialServices }: { initialServices: Service[]
               <div className="target-row" key={t.key} data-testid={`target-row-${i}`}>
                 <div className="field grow">
                   <label htmlFor={`target-${i}-address`}>Address (host:port)</label>
-                  <input id={`target-${i}-address`} data-testid={`target-${i}-address`} value={t.address} placeholder="127.0.0.1:4001" aria-invalid={!!errors[`targets.${i}.address`]} onChange={(e) => setTarget(t.key, { address: e.target.value })} />
+                  <input
+                    id={`target-${i}-address`}
+                    data-testid={`target-${i}-address`}
+                    value={t.address}
+                    placeholder="127.0.0.1:4001"
+                    aria-invalid={!!errors[`targets.${i}.address`]}
+                    onChange={(e) => setTarget(t.key, { address: e.target.value })}
+                  />
                   <FieldMessage id={`targets.${i}.address`} message={errors[`targets.${i}.address`] ?? errors[`targets.${i}`]} />
                 </div>
                 <div className="field weight">
                   <label htmlFor={`target-${i}-weight`}>Weight</label>
-                  <input id={`target-${i}-weight`} data-testid={`target-${i}-weight`} type="number" min={0} max={1000} value={t.weight} aria-invalid={!!errors[`targets.${i}.weight`]} onChange={(e) => setTarget(t.key, { weight: e.target.value })} />
+                  <input
+                    id={`target-${i}-weight`}
+                    data-testid={`target-${i}-weight`}
+                    type="number"
+                    min={0}
+                    max={1000}
+                    value={t.weight}
+                    aria-invalid={!!errors[`targets.${i}.weight`]}
+                    onChange={(e) => setTarget(t.key, { weight: e.target.value })}
+                  />
                   <FieldMessage id={`targets.${i}.weight`} message={errors[`targets.${i}.weight`]} />
                 </div>
-                <button type="button" className="btn small ghost remove-target" data-testid={`target-${i}-remove`} disabled={draft.targets.length === 1} onClick={() => setDraft((d) => ({ ...d, targets: d.targets.filter((x) => x.key !== t.key) }))} aria-label={`Remove target ${i + 1}`}>
+                <button
+                  type="button"
+                  className="btn small ghost remove-target"
+                  data-testid={`target-${i}-remove`}
+                  disabled={draft.targets.length === 1}
+                  onClick={() => setDraft((d) => ({ ...d, targets: d.targets.filter((x) => x.key !== t.key) }))}
+                  aria-label={`Remove target ${i + 1}`}
+                >
                   Remove
                 </button>
               </div>
@@ -164,11 +220,13 @@ export function ServicesClient({ initialServices }: { initialServices: Service[]
                 <td data-testid={`service-lb-${s.name}`}>
                   {ALGORITHM_LABELS[s.loadBalancing?.algorithm ?? "round-robin"]}
                   {s.loadBalancing?.hashOn && (
+                    <div className="muted small">on {s.loadBalancing.hashOn.source === "ip" ? "client address" : `${s.loadBalancing.hashOn.source} ${s.loadBalancing.hashOn.name}`}</div>
+                  )}
+                  {s.healthCheck && (
                     <div className="muted small">
-                      on {s.loadBalancing.hashOn.source === "ip" ? "client address" : `${s.loadBalancing.hashOn.source} ${s.loadBalancing.hashOn.name}`}
+                      health check {s.healthCheck.path} every {s.healthCheck.intervalMs / 1000} s
                     </div>
                   )}
-                  {s.healthCheck && <div className="muted small">health check {s.healthCheck.path} every {s.healthCheck.intervalMs / 1000} s</div>}
                   {s.outlierDetection && <div className="muted small">ejects after {s.outlierDetection.consecutiveFailures} failures</div>}
                   {s.circuitBreaker && (
                     <div className="small" data-testid={`service-breaker-${s.name}`}>

@@ -53,6 +53,19 @@ export const toSloBody = (d: SloDraft) => ({
   webhookUrl: d.webhookUrl.trim() === "" ? null : d.webhookUrl.trim(),
 });
 
-const KNOWN = new Set(["name", "description", "target.kind", "target.name", "target", "indicator", "indicator.type", "indicator.thresholdMs", "indicator.fallbacksCountAsGood", "objectivePercent", "windowDays", "webhookUrl"]);
+const KNOWN = new Set([
+  "name",
+  "description",
+  "target.kind",
+  "target.name",
+  "target",
+  "indicator",
+  "indicator.type",
+  "indicator.thresholdMs",
+  "indicator.fallbacksCountAsGood",
+  "objectivePercent",
+  "windowDays",
+  "webhookUrl",
+]);
 /** Error paths the form shows at an input; any other goes to the form's banner. */
 export const sloErrorPaths = (p: string) => KNOWN.has(p);

@@ -38,12 +38,26 @@ export function SloForm(props: { editing?: Slo; routes: string[]; services: stri
       <FormBanner error={save.error} isKnown={sloErrorPaths} />
       <div className="grid-2">
         <Field testId="slo-name" label="Name" path="name" errors={errors} value={draft.name} placeholder="exams-availability" onChange={(name) => set({ name })} />
-        <Field testId="slo-description" label="Description" path="description" errors={errors} value={draft.description} placeholder="What this promise means to students" onChange={(description) => set({ description })} />
+        <Field
+          testId="slo-description"
+          label="Description"
+          path="description"
+          errors={errors}
+          value={draft.description}
+          placeholder="What this promise means to students"
+          onChange={(description) => set({ description })}
+        />
       </div>
       <div className="grid-4">
         <div className="field">
           <label htmlFor="slo-target-kind">Measures a</label>
-          <select id="slo-target-kind" data-testid="slo-target-kind" value={draft.targetKind} aria-invalid={!!errors["target.kind"]} onChange={(e) => set({ targetKind: e.target.value as SloDraft["targetKind"], targetName: "" })}>
+          <select
+            id="slo-target-kind"
+            data-testid="slo-target-kind"
+            value={draft.targetKind}
+            aria-invalid={!!errors["target.kind"]}
+            onChange={(e) => set({ targetKind: e.target.value as SloDraft["targetKind"], targetName: "" })}
+          >
             <option value="route">route</option>
             <option value="service">service</option>
           </select>
@@ -51,7 +65,16 @@ export function SloForm(props: { editing?: Slo; routes: string[]; services: stri
         </div>
         <div className="field span-2">
           <label htmlFor="slo-target-name">{draft.targetKind === "route" ? "Route" : "Service"}</label>
-          <input id="slo-target-name" data-testid="slo-target-name" className="mono" list="slo-target-names" value={draft.targetName} aria-invalid={!!errors["target.name"]} placeholder={names[0] ?? "name"} onChange={(e) => set({ targetName: e.target.value })} />
+          <input
+            id="slo-target-name"
+            data-testid="slo-target-name"
+            className="mono"
+            list="slo-target-names"
+            value={draft.targetName}
+            aria-invalid={!!errors["target.name"]}
+            placeholder={names[0] ?? "name"}
+            onChange={(e) => set({ targetName: e.target.value })}
+          />
           <datalist id="slo-target-names">
             {names.map((n) => (
               <option key={n} value={n} />
@@ -71,7 +94,13 @@ export function SloForm(props: { editing?: Slo; routes: string[]; services: stri
       <div className="grid-4">
         <div className="field">
           <label htmlFor="slo-indicator">Indicator (SLI)</label>
-          <select id="slo-indicator" data-testid="slo-indicator" value={draft.indicator} aria-invalid={!!errors["indicator.type"]} onChange={(e) => set({ indicator: e.target.value as SloDraft["indicator"] })}>
+          <select
+            id="slo-indicator"
+            data-testid="slo-indicator"
+            value={draft.indicator}
+            aria-invalid={!!errors["indicator.type"]}
+            onChange={(e) => set({ indicator: e.target.value as SloDraft["indicator"] })}
+          >
             <option value="availability">Availability: share of non-5xx answers</option>
             <option value="latency">Latency: share of answers under a threshold</option>
           </select>
@@ -98,8 +127,27 @@ export function SloForm(props: { editing?: Slo; routes: string[]; services: stri
             <FieldMessage id="indicator.fallbacksCountAsGood" message={errors["indicator.fallbacksCountAsGood"]} />
           </div>
         )}
-        <Field testId="slo-objective" label="Objective (%)" path="objectivePercent" errors={errors} value={draft.objectivePercent} numeric placeholder="99.9" onChange={(objectivePercent) => set({ objectivePercent })} hint="above 50, below 100, up to 3 decimals" />
-        <Field testId="slo-webhook" label="Alert webhook (optional)" path="webhookUrl" errors={errors} value={draft.webhookUrl} mono placeholder="https://hooks.example.edu/slo" onChange={(webhookUrl) => set({ webhookUrl })} />
+        <Field
+          testId="slo-objective"
+          label="Objective (%)"
+          path="objectivePercent"
+          errors={errors}
+          value={draft.objectivePercent}
+          numeric
+          placeholder="99.9"
+          onChange={(objectivePercent) => set({ objectivePercent })}
+          hint="above 50, below 100, up to 3 decimals"
+        />
+        <Field
+          testId="slo-webhook"
+          label="Alert webhook (optional)"
+          path="webhookUrl"
+          errors={errors}
+          value={draft.webhookUrl}
+          mono
+          placeholder="https://hooks.example.edu/slo"
+          onChange={(webhookUrl) => set({ webhookUrl })}
+        />
       </div>
       <div className="form-actions">
         <button type="submit" className="btn primary" data-testid="slo-save" disabled={save.isPending}>

@@ -61,9 +61,7 @@ export function SloOverviewCharts({ reports }: { reports: SloReportJson[] }) {
       <figure className="card chart-card" data-testid="chart-burn">
         <figcaption>
           <span className="chart-title">Burn rate, last 1 h and 6 h</span>
-          <span className="chart-subtitle">
-            pages at 14.4× (1 h) and 6× (6 h){capped ? `; bars capped at ${BURN_CAP}×` : ""}
-          </span>
+          <span className="chart-subtitle">pages at 14.4× (1 h) and 6× (6 h){capped ? `; bars capped at ${BURN_CAP}×` : ""}</span>
         </figcaption>
         <div className="chart-body" style={{ height }}>
           <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 520, height }}>

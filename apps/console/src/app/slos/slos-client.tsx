@@ -30,14 +30,18 @@ export function SlosClient(props: { initial: SloReportJson[]; routes: string[]; 
     <section>
       <PageHead
         title="SLO overview"
-        description={
-          <>
-            Every service-level objective, worst first: burn-rate alerts as in Google&apos;s SRE workbook. Refreshes every {POLL_MS / 1000} s.
-          </>
-        }
+        description={<>Every service-level objective, worst first: burn-rate alerts as in Google&apos;s SRE workbook. Refreshes every {POLL_MS / 1000} s.</>}
         action={
           canEdit && (
-            <button type="button" className="btn primary" data-testid="new-slo" onClick={() => { setNotice(null); setCreating(true); }}>
+            <button
+              type="button"
+              className="btn primary"
+              data-testid="new-slo"
+              onClick={() => {
+                setNotice(null);
+                setCreating(true);
+              }}
+            >
               New SLO
             </button>
           )

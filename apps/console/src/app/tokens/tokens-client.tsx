@@ -58,14 +58,19 @@ export function TokensClient({ initialTokens }: { initialTokens: TokenRow[] }) {
 
   return (
     <section>
-      <PageHead title="API tokens" description="For automation and GitOps: sent as Authorization: Bearer. Each has a role and an expiry, and can be revoked at once. A token acts for the user who made it: never above that user's current role, and revoked when the user is disabled or deleted." />
+      <PageHead
+        title="API tokens"
+        description="For automation and GitOps: sent as Authorization: Bearer. Each has a role and an expiry, and can be revoked at once. A token acts for the user who made it: never above that user's current role, and revoked when the user is disabled or deleted."
+      />
       <Notice notice={notice} />
       {shown && (
         <div className="secret-once" data-testid="token-once">
           <strong>Token {shown.name}: shown once. Store it now; only its hash is kept.</strong>
           <code data-testid="token-value">{shown.token}</code>
           <span className="muted">
-            <code>curl -H &apos;Authorization: Bearer {shown.token.slice(0, 10)}…&apos; {typeof window === "undefined" ? "" : window.location.origin}/api/v1/routes</code>
+            <code>
+              curl -H &apos;Authorization: Bearer {shown.token.slice(0, 10)}…&apos; {typeof window === "undefined" ? "" : window.location.origin}/api/v1/routes
+            </code>
           </span>
           <button type="button" className="btn small" data-testid="token-done" onClick={() => setShown(null)}>
             Done
@@ -128,7 +133,10 @@ export function TokensClient({ initialTokens }: { initialTokens: TokenRow[] }) {
                   <td>{t.name}</td>
                   <td>{t.role}</td>
                   <td className="mono">{t.prefix}…</td>
-                  <td className="mono" title={t.createdByKind === "system" ? "made from the machine: acts for no user" : "acts for this user: at most their current role, ends when they are disabled or deleted"}>
+                  <td
+                    className="mono"
+                    title={t.createdByKind === "system" ? "made from the machine: acts for no user" : "acts for this user: at most their current role, ends when they are disabled or deleted"}
+                  >
                     {t.createdByKind === "system" ? "system" : t.createdBy}
                   </td>
                   <td>{formatTime(t.expiresAt)}</td>
@@ -138,7 +146,9 @@ export function TokensClient({ initialTokens }: { initialTokens: TokenRow[] }) {
                       {s.label}
                     </span>
                   </td>
-                  <td className="actions-col">{s.label === "active" && <DeleteButton label="Revoke" testId={`token-revoke-${t.name}`} disabled={revoke.isPending} onConfirm={() => revoke.mutate(t.id)} />}</td>
+                  <td className="actions-col">
+                    {s.label === "active" && <DeleteButton label="Revoke" testId={`token-revoke-${t.name}`} disabled={revoke.isPending} onConfirm={() => revoke.mutate(t.id)} />}
+                  </td>
                 </tr>
               );
             })}

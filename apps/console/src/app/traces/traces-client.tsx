@@ -65,7 +65,15 @@ export function TracesClient({ routes, initial }: { routes: string[]; initial: F
         </div>
         <div className="field">
           <label htmlFor="trace-status">Status</label>
-          <input id="trace-status" data-testid="trace-status" list="trace-status-classes" value={draft.status} placeholder="any, 5xx, 4xx or 502" aria-invalid={!!errors.status} onChange={(e) => setDraft({ ...draft, status: e.target.value })} />
+          <input
+            id="trace-status"
+            data-testid="trace-status"
+            list="trace-status-classes"
+            value={draft.status}
+            placeholder="any, 5xx, 4xx or 502"
+            aria-invalid={!!errors.status}
+            onChange={(e) => setDraft({ ...draft, status: e.target.value })}
+          />
           <datalist id="trace-status-classes">
             <option value="5xx" />
             <option value="4xx" />
@@ -74,7 +82,15 @@ export function TracesClient({ routes, initial }: { routes: string[]; initial: F
         </div>
         <div className="field">
           <label htmlFor="trace-min-duration">Slower than (ms)</label>
-          <input id="trace-min-duration" data-testid="trace-min-duration" inputMode="decimal" value={draft.minDurationMs} placeholder="0" aria-invalid={!!errors.minDurationMs} onChange={(e) => setDraft({ ...draft, minDurationMs: e.target.value })} />
+          <input
+            id="trace-min-duration"
+            data-testid="trace-min-duration"
+            inputMode="decimal"
+            value={draft.minDurationMs}
+            placeholder="0"
+            aria-invalid={!!errors.minDurationMs}
+            onChange={(e) => setDraft({ ...draft, minDurationMs: e.target.value })}
+          />
           <FieldMessage id="minDurationMs" message={errors.minDurationMs} />
         </div>
         <div className="field filter-actions">
@@ -123,7 +139,11 @@ export function TracesClient({ routes, initial }: { routes: string[]; initial: F
                 <td className="num nowrap">{formatLatency(t.durationMs)}</td>
                 <td className="num">
                   {t.spans}
-                  {t.retries > 0 && <div className="muted small">{t.retries} retr{t.retries === 1 ? "y" : "ies"}</div>}
+                  {t.retries > 0 && (
+                    <div className="muted small">
+                      {t.retries} retr{t.retries === 1 ? "y" : "ies"}
+                    </div>
+                  )}
                 </td>
                 <td>
                   <span className={`chip kept-${t.keptBecause}`}>{t.keptBecause}</span>

@@ -19,7 +19,15 @@ export function TrafficCharts({ series }: { series: TrafficSeriesJson }) {
   const protective = series.totals.fallbacks + series.totals.shed + series.totals.rateLimited;
   return (
     <div className="chart-grid">
-      <TimeSeriesChart {...common} testId="chart-rps" title="Requests per second" subtitle={`average per ${per}`} data={data} series={[{ key: "rps", label: "requests/s", color: "#2563eb", kind: "area" }]} yFormat={formatRate} />
+      <TimeSeriesChart
+        {...common}
+        testId="chart-rps"
+        title="Requests per second"
+        subtitle={`average per ${per}`}
+        data={data}
+        series={[{ key: "rps", label: "requests/s", color: "#2563eb", kind: "area" }]}
+        yFormat={formatRate}
+      />
       <TimeSeriesChart
         {...common}
         testId="chart-error-rate"

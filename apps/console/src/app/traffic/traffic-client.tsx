@@ -72,9 +72,20 @@ export function TrafficClient(props: { routes: string[]; services: string[]; ini
         <>
           <div className="tiles" data-testid="traffic-totals">
             <StatTile testId="total-requests" label="Requests" value={formatCount(t!.requests)} note={`${formatRate(t!.rps)} on average`} />
-            <StatTile testId="total-error-rate" label="Error rate (5xx)" value={formatPercent(t!.errorRate, 2)} note={`${formatCount(t!.errors)} errors`} tone={(t!.errorRate ?? 0) >= 0.01 ? "bad" : undefined} />
+            <StatTile
+              testId="total-error-rate"
+              label="Error rate (5xx)"
+              value={formatPercent(t!.errorRate, 2)}
+              note={`${formatCount(t!.errors)} errors`}
+              tone={(t!.errorRate ?? 0) >= 0.01 ? "bad" : undefined}
+            />
             <StatTile testId="total-latency" label="Latency p50 / p95 / p99" value={`${formatLatency(t!.p50)} / ${formatLatency(t!.p95)}`} note={`p99 ${formatLatency(t!.p99)}`} />
-            <StatTile testId="total-protective" label="Fallbacks · shed · rate-limited" value={`${formatCount(t!.fallbacks)} · ${formatCount(t!.shed)} · ${formatCount(t!.rateLimited)}`} note={`${formatCount(t!.rejected)} rejected`} />
+            <StatTile
+              testId="total-protective"
+              label="Fallbacks · shed · rate-limited"
+              value={`${formatCount(t!.fallbacks)} · ${formatCount(t!.shed)} · ${formatCount(t!.rateLimited)}`}
+              note={`${formatCount(t!.rejected)} rejected`}
+            />
           </div>
           <TrafficCharts series={series.data} />
         </>

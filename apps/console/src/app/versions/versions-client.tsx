@@ -30,7 +30,10 @@ export function VersionsClient({ initialVersions }: { initialVersions: VersionSu
 
   return (
     <section>
-      <PageHead title="Versions" description="Every publish is an immutable version. Select one to see the exact config the workers load; stored secrets show as set, with a fingerprint, never their values." />
+      <PageHead
+        title="Versions"
+        description="Every publish is an immutable version. Select one to see the exact config the workers load; stored secrets show as set, with a fingerprint, never their values."
+      />
       <div className={selected === null ? "" : "split"}>
         <div className="card table-card">
           <table className="table" data-testid="versions-table">

@@ -24,8 +24,8 @@ export function WorkersClient({ initial }: { initial: WorkersView }) {
         title="Workers"
         description={
           <>
-            Gateway processes and the config version each one runs. Latest published version:{" "}
-            <strong data-testid="workers-latest">{latestVersion === 0 ? "none" : `v${latestVersion}`}</strong>. Refreshes every 2 s.
+            Gateway processes and the config version each one runs. Latest published version: <strong data-testid="workers-latest">{latestVersion === 0 ? "none" : `v${latestVersion}`}</strong>.
+            Refreshes every 2 s.
           </>
         }
       />
@@ -37,7 +37,10 @@ export function WorkersClient({ initial }: { initial: WorkersView }) {
           <ul>
             {troubled.map((w) => (
               <li key={w.id}>
-                <span className="mono">{w.host}:{w.pid}</span> — {w.warning}
+                <span className="mono">
+                  {w.host}:{w.pid}
+                </span>{" "}
+                — {w.warning}
               </li>
             ))}
           </ul>

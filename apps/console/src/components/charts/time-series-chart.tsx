@@ -103,7 +103,20 @@ export function TimeSeriesChart(props: {
                 const common = { dataKey: s.key, name: s.label, isAnimationActive: false };
                 if (s.kind === "bar") return <Bar key={s.key} {...common} fill={s.color} stackId={s.stack} maxBarSize={18} />;
                 if (s.kind === "area") {
-                  return <Area key={s.key} {...common} type="linear" stackId={s.stack} stroke={s.color} fill={s.color} fillOpacity={s.stack ? 0.35 : 0.15} strokeWidth={1.5} dot={false} connectNulls={false} />;
+                  return (
+                    <Area
+                      key={s.key}
+                      {...common}
+                      type="linear"
+                      stackId={s.stack}
+                      stroke={s.color}
+                      fill={s.color}
+                      fillOpacity={s.stack ? 0.35 : 0.15}
+                      strokeWidth={1.5}
+                      dot={false}
+                      connectNulls={false}
+                    />
+                  );
                 }
                 return <Line key={s.key} {...common} type="linear" stroke={s.color} strokeWidth={1.6} strokeDasharray={s.dashed ? "4 3" : undefined} dot={false} connectNulls={false} />;
               })}

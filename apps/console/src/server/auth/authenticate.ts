@@ -68,7 +68,10 @@ export const isSafeMethod = (method: string) => method === "GET" || method === "
 export function clientIp(headers: Headers): string | null {
   const forwarded = headers.get("x-forwarded-for");
   if (!forwarded) return null;
-  const hops = forwarded.split(",").map((h) => h.trim()).filter(Boolean);
+  const hops = forwarded
+    .split(",")
+    .map((h) => h.trim())
+    .filter(Boolean);
   return hops.at(-1)?.replace(/^::ffff:/, "") ?? null;
 }
 

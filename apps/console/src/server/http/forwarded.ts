@@ -11,11 +11,18 @@ export interface TrustedProxies {
   has(address: string): boolean;
 }
 
-const bare = (address: string) => address.trim().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "").replace(/^\[(.*)\]$/, "$1");
+const bare = (address: string) =>
+  address
+    .trim()
+    .replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "")
+    .replace(/^\[(.*)\]$/, "$1");
 
 export function parseTrustedProxies(spec: string | undefined): TrustedProxies {
   const list = new BlockList();
-  for (const raw of (spec ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of (spec ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [address, bits] = raw.split("/");
     const family = isIP(address);
     const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
@@ -24,11 +31,13 @@ export function parseTrustedProxies(spec: string | undefined): TrustedProxies {
     }
     list.addSubnet(address, prefix, family === 6 ? "ipv6" : "ipv4");
   }
-  return { has: (address) => {
-    const a = bare(address);
-    const family = isIP(a);
-    return family !== 0 && list.check(a, family === 6 ? "ipv6" : "ipv4");
-  } };
+  return {
+    has: (address) => {
+      const a = bare(address);
+      const family = isIP(a);
+      return family !== 0 && list.check(a, family === 6 ? "ipv6" : "ipv4");
+    },
+  };
 }
 
 export interface Forwarded {
@@ -39,7 +48,13 @@ export interface Forwarded {
 export function resolveForwarded(peer: string | undefined, headers: Record<string, string | string[] | undefined>, encrypted: boolean, trusted: TrustedProxies): Forwarded {
   const own: Forwarded = { clientIp: bare(peer ?? ""), proto: encrypted ? "https" : "http" };
   if (!peer || !trusted.has(peer)) return own;
-  const chain = [headers["x-forwarded-for"]].flat().filter((h): h is string => typeof h === "string").join(",").split(",").map(bare).filter(Boolean);
+  const chain = [headers["x-forwarded-for"]]
+    .flat()
+    .filter((h): h is string => typeof h === "string")
+    .join(",")
+    .split(",")
+    .map(bare)
+    .filter(Boolean);
   let clientIp = own.clientIp;
   for (let i = chain.length - 1; i >= 0; i--) {
     if (!isIP(chain[i])) break; // a garbled hop: stop at the last address a trusted proxy vouched for

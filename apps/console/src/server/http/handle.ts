@@ -57,9 +57,7 @@ export function handle(fn: (ctx: never) => Promise<unknown>, options: Omit<Optio
       const params = context?.params ? await context.params : {};
       checkParams(params);
       const ctx =
-        needed === "public"
-          ? { db, request, params, principal, ip: clientIp(request.headers) }
-          : { db, request, params, principal: principal!, audit: auditContext(principal!, request.headers) };
+        needed === "public" ? { db, request, params, principal, ip: clientIp(request.headers) } : { db, request, params, principal: principal!, audit: auditContext(principal!, request.headers) };
       const result = await (fn as (ctx: unknown) => Promise<unknown>)(ctx);
       if (result instanceof Response) return noStore(result);
       if (result === undefined) return noStore(new Response(null, { status: 204 }));

@@ -22,7 +22,15 @@ afterAll(() => new Promise((ok) => receiver.close(ok)));
 
 const change = (webhookUrl: string): AlertChange =>
   ({
-    slo: { name: "exams-availability", description: "", target: { kind: "route", name: "exams" }, indicator: { type: "availability", fallbacksCountAsGood: false }, objectivePercent: 99.9, windowDays: 30, webhookUrl } satisfies Slo,
+    slo: {
+      name: "exams-availability",
+      description: "",
+      target: { kind: "route", name: "exams" },
+      indicator: { type: "availability", fallbacksCountAsGood: false },
+      objectivePercent: 99.9,
+      windowDays: 30,
+      webhookUrl,
+    } satisfies Slo,
     previous: "ok",
     status: { alert: "page", budget: { sli: 0.9, remainingFraction: -99 }, burnRates: { "5m": 100 }, firing: [] },
     at: new Date(Date.UTC(2026, 10, 25, 9, 0)),
@@ -49,7 +57,11 @@ describe("SLO webhooks at run time", () => {
   });
 
   it("sends it, to the checked address, when the allow-list names the range", async () => {
-    const result = await sendWebhook(change(`http://hooks.rebind.test:${port}/slo`), { policy: readOutboundPolicy({ BULWARK_OUTBOUND_ALLOW: "127.0.0.1/32" }), resolve: rebound, log: { warn: vi.fn() } });
+    const result = await sendWebhook(change(`http://hooks.rebind.test:${port}/slo`), {
+      policy: readOutboundPolicy({ BULWARK_OUTBOUND_ALLOW: "127.0.0.1/32" }),
+      resolve: rebound,
+      log: { warn: vi.fn() },
+    });
     expect(result).toMatchObject({ ok: true, status: 204 });
     expect(received).toBe(1);
   });

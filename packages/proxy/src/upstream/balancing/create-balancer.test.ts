@@ -53,7 +53,12 @@ describe("createBalancer", () => {
 
   it("latency-aware moves traffic away from a slow target", () => {
     let r = 0;
-    const b = createBalancer(targets, { algorithm: "latency-aware", hashOn: null }, () => true, () => ((r = (r * 7 + 3) % 10) / 10));
+    const b = createBalancer(
+      targets,
+      { algorithm: "latency-aware", hashOn: null },
+      () => true,
+      () => (r = (r * 7 + 3) % 10) / 10,
+    );
     for (let i = 0; i < 30; i++) {
       const t = b.pick(req());
       b.release(t, t === 2 ? 800 : 5);
@@ -67,7 +72,13 @@ describe("createBalancer", () => {
   });
 
   it("never picks a target with weight 0", () => {
-    const b = createBalancer([{ address: "a:1", weight: 0 }, { address: "b:1", weight: 10 }], { algorithm: "least-requests", hashOn: null });
+    const b = createBalancer(
+      [
+        { address: "a:1", weight: 0 },
+        { address: "b:1", weight: 10 },
+      ],
+      { algorithm: "least-requests", hashOn: null },
+    );
     expect([b.pick(req()), b.pick(req()), b.pick(req())]).toEqual([1, 1, 1]);
   });
 });

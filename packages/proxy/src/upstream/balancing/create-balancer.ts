@@ -101,7 +101,11 @@ function build(targets: readonly { address: string; weight: number }[], lb: Load
       };
     }
     case "consistent-hash": {
-      const ring = new HashRing(live, live.map((i) => weights[i]), (i) => targets[i].address);
+      const ring = new HashRing(
+        live,
+        live.map((i) => weights[i]),
+        (i) => targets[i].address,
+      );
       const readKey = keyReader(lb.hashOn ?? { source: "ip", name: "" });
       return {
         choose(req, usable) {

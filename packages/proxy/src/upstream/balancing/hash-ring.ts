@@ -8,7 +8,12 @@ export class HashRing<T> {
   private readonly points: Uint32Array;
   private readonly owners: number[];
 
-  constructor(private readonly targets: readonly T[], weights: readonly number[], id: (t: T) => string, replicasPerWeight = 1.6) {
+  constructor(
+    private readonly targets: readonly T[],
+    weights: readonly number[],
+    id: (t: T) => string,
+    replicasPerWeight = 1.6,
+  ) {
     const entries: [number, number][] = [];
     targets.forEach((t, i) => {
       const replicas = Math.max(1, Math.round(weights[i] * replicasPerWeight));

@@ -8,7 +8,11 @@ export class PeakEwma {
   private stamp: number;
   outstanding = 0;
 
-  constructor(private readonly decayMs = 10_000, private readonly now: () => number = Date.now, initialMs = 1) {
+  constructor(
+    private readonly decayMs = 10_000,
+    private readonly now: () => number = Date.now,
+    initialMs = 1,
+  ) {
     this.cost = initialMs;
     this.stamp = now();
   }

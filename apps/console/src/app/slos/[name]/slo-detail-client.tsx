@@ -54,7 +54,9 @@ export function SloDetailClient(props: { initial: { report: SloReportJson; histo
             <span className="mono">{name}</span> <AlertBadge state={r.alert} noData={noData} testId="slo-alert" />
           </h1>
           <p className="muted">
-            {r.slo.indicator.type === "latency" ? `${r.slo.objectivePercent}% of answers under ${r.slo.indicator.thresholdMs} ms` : `${r.slo.objectivePercent}% of answers not 5xx${r.slo.indicator.fallbacksCountAsGood ? " (fallbacks count as good)" : ""}`}{" "}
+            {r.slo.indicator.type === "latency"
+              ? `${r.slo.objectivePercent}% of answers under ${r.slo.indicator.thresholdMs} ms`
+              : `${r.slo.objectivePercent}% of answers not 5xx${r.slo.indicator.fallbacksCountAsGood ? " (fallbacks count as good)" : ""}`}{" "}
             from {r.slo.target.kind} <span className="mono">{r.slo.target.name}</span>, over a rolling {r.slo.windowDays} days.
             {r.slo.description && ` ${r.slo.description}`}
           </p>
@@ -83,8 +85,19 @@ export function SloDetailClient(props: { initial: { report: SloReportJson; histo
         />
       )}
       <div className="tiles">
-        <StatTile testId="tile-sli" label={`SLI, ${r.slo.windowDays} days`} value={formatPercent(r.budget.sli, 3)} note={`objective ${r.slo.objectivePercent}%`} tone={noData ? undefined : (r.budget.sli ?? 1) >= r.slo.objectivePercent / 100 ? "good" : "bad"} />
-        <StatTile testId="tile-budget" label="Error budget left" value={<BudgetBar remaining={left} noData={noData} />} note={`${formatCount(r.budget.spentBad)} bad of ${formatCount(r.budget.allowedBad >= 10 ? Math.round(r.budget.allowedBad) : Math.round(r.budget.allowedBad * 100) / 100)} allowed`} />
+        <StatTile
+          testId="tile-sli"
+          label={`SLI, ${r.slo.windowDays} days`}
+          value={formatPercent(r.budget.sli, 3)}
+          note={`objective ${r.slo.objectivePercent}%`}
+          tone={noData ? undefined : (r.budget.sli ?? 1) >= r.slo.objectivePercent / 100 ? "good" : "bad"}
+        />
+        <StatTile
+          testId="tile-budget"
+          label="Error budget left"
+          value={<BudgetBar remaining={left} noData={noData} />}
+          note={`${formatCount(r.budget.spentBad)} bad of ${formatCount(r.budget.allowedBad >= 10 ? Math.round(r.budget.allowedBad) : Math.round(r.budget.allowedBad * 100) / 100)} allowed`}
+        />
         <StatTile testId="tile-requests" label="Requests in window" value={formatCount(r.window.total)} note={`${formatCount(r.window.total - r.window.good)} bad`} />
         <StatTile
           testId="tile-alert"

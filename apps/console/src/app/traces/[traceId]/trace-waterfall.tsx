@@ -54,9 +54,9 @@ export function TraceWaterfall({ traceId, spans }: { traceId: string; spans: Spa
             {root.method} {root.path}
           </h1>
           <p className="muted">
-            <span className={`status-code s${String(root.status)[0]}xx`}>{root.status}</span> {root.errorCode && <code>{root.errorCode}</code>} in{" "}
-            <strong>{formatLatency(root.durationMs)}</strong> · route <span className="mono">{root.route ?? "—"}</span> · service <span className="mono">{root.service ?? "—"}</span> ·{" "}
-            {formatTime(root.startedAt)} · kept because {root.keptBecause} · <span className="mono small">{traceId}</span>
+            <span className={`status-code s${String(root.status)[0]}xx`}>{root.status}</span> {root.errorCode && <code>{root.errorCode}</code>} in <strong>{formatLatency(root.durationMs)}</strong> ·
+            route <span className="mono">{root.route ?? "—"}</span> · service <span className="mono">{root.service ?? "—"}</span> · {formatTime(root.startedAt)} · kept because {root.keptBecause} ·{" "}
+            <span className="mono small">{traceId}</span>
           </p>
         </div>
       </div>
@@ -102,7 +102,10 @@ export function TraceWaterfall({ traceId, spans }: { traceId: string; spans: Spa
                 >
                   {span.kind === "client" && connect != null && span.durationMs > 0 && <span className="wf-phase connect" style={{ width: `${Math.min(100, (connect / span.durationMs) * 100)}%` }} />}
                   {span.kind === "client" && firstByte != null && span.durationMs > 0 && (
-                    <span className="wf-phase wait" style={{ left: `${Math.min(100, ((connect ?? 0) / span.durationMs) * 100)}%`, width: `${Math.max(0, Math.min(100, ((firstByte - (connect ?? 0)) / span.durationMs) * 100))}%` }} />
+                    <span
+                      className="wf-phase wait"
+                      style={{ left: `${Math.min(100, ((connect ?? 0) / span.durationMs) * 100)}%`, width: `${Math.max(0, Math.min(100, ((firstByte - (connect ?? 0)) / span.durationMs) * 100))}%` }}
+                    />
                   )}
                 </div>
                 <span className="wf-duration" style={{ left: `calc(${pct(startMs + span.durationMs)} + 6px)` }}>
@@ -113,12 +116,16 @@ export function TraceWaterfall({ traceId, spans }: { traceId: string; spans: Spa
           );
         })}
         <div className="wf-legend muted small">
-          <span className="wf-key server" /> request at the gateway <span className="wf-key client" /> upstream attempt <span className="wf-key connect" /> connect <span className="wf-key wait" /> waiting for the first byte <span className="wf-key failed" /> failed
+          <span className="wf-key server" /> request at the gateway <span className="wf-key client" /> upstream attempt <span className="wf-key connect" /> connect <span className="wf-key wait" />{" "}
+          waiting for the first byte <span className="wf-key failed" /> failed
         </div>
       </div>
       <div className="card span-detail" data-testid="span-detail">
         <h2>
-          {chosen.name} <span className="muted small">({chosen.kind} span {chosen.spanId})</span>
+          {chosen.name}{" "}
+          <span className="muted small">
+            ({chosen.kind} span {chosen.spanId})
+          </span>
         </h2>
         <dl className="kv">
           {[

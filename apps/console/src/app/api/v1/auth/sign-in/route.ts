@@ -18,10 +18,7 @@ export const POST = handle(
       userAgent: request.headers.get("user-agent"),
       previousToken: readSessionCookie(request.headers),
     });
-    return Response.json(
-      { user: signed.user, expiresAt: signed.expiresAt },
-      { headers: { "set-cookie": sessionCookie(request, signed.token), "cache-control": "no-store" } },
-    );
+    return Response.json({ user: signed.user, expiresAt: signed.expiresAt }, { headers: { "set-cookie": sessionCookie(request, signed.token), "cache-control": "no-store" } });
   },
   { role: "public" },
 );
