@@ -1,5 +1,5 @@
 import FindMyWay from "find-my-way";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { claimedPaths, GatewayConfigSchema, HTTP_METHODS, type GatewayConfigInput, type Route } from "@bulwark/config/schema";
 import { compileRouter } from "./compile-router";
 
@@ -81,6 +81,23 @@ describe("compileRouter", () => {
         const host = pick(["x.edu", "y.edu", "gw"]);
         expect(router.find(method, path, host)?.route ?? null, `seed ${seed}: ${method} ${host}${path}`).toBe(reference(method, path, host));
       }
+    }
+  });
+
+  it("looks a path of thousands of segments up in a few map lookups, not one per segment", () => {
+    const routes = routesOf([
+      { name: "a", path: "/a", service: "s" },
+      { name: "ab", path: "/a/b", service: "s" },
+      { name: "deep", path: "/x/y/z", pathType: "exact", service: "s" },
+    ]);
+    const router = compileRouter(routes.map((route) => ({ route, target: route.name })));
+    const path = "/a/b" + "/c".repeat(5_000);
+    const get = vi.spyOn(Map.prototype, "get");
+    try {
+      expect(router.find("GET", path, "gw")?.route).toBe("ab");
+      expect(get.mock.calls.length).toBeLessThan(10);
+    } finally {
+      get.mockRestore();
     }
   });
 });

@@ -66,15 +66,25 @@ class StaticIndex<T> {
     for (const m of methods) byMethod[m] = match;
   }
 
+  /** The lengths of the prefixes' `literal/` keys, longest first: only those are worth a lookup. */
+  private lengths: readonly number[] = [];
+
+  seal(): void {
+    this.lengths = [...new Set([...this.prefix.keys()].map((k) => k.length))].sort((a, b) => b - a);
+  }
+
   /** The most specific static route taking method m, and how many characters of the path it matched literally. */
   find(m: number, path: string): { match: RouterMatch<T>; literal: number } | null {
     const exact = this.exact.get(path)?.[m];
     if (exact !== undefined) return { match: exact, literal: path.length };
-    if (this.prefix.size === 0) return null;
-    for (let i = path.length - 1; i >= 0; i--) {
-      if (path.charCodeAt(i) !== 47) continue;
-      const hit = this.prefix.get(i === path.length - 1 ? path : path.slice(0, i + 1))?.[m];
-      if (hit !== undefined) return { match: hit, literal: i + 1 };
+    // One lookup per prefix length that exists (a few), never one per slash of the path: a path of thousands of
+    // segments costs no more than a short one.
+    const lengths = this.lengths;
+    for (let i = 0; i < lengths.length; i++) {
+      const n = lengths[i];
+      if (n > path.length || path.charCodeAt(n - 1) !== 47) continue;
+      const hit = this.prefix.get(n === path.length ? path : path.slice(0, n))?.[m];
+      if (hit !== undefined) return { match: hit, literal: n };
     }
     return null;
   }
@@ -131,6 +141,7 @@ export function compileRouter<T>(routes: readonly { route: Route; target: T }[])
     }
   }
 
+  index.seal();
   if (byKey.size === 0) {
     return {
       find(method, path) {

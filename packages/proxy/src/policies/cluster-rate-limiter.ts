@@ -1,4 +1,5 @@
-import { Redis } from "ioredis";
+import { createRequire } from "node:module";
+import type { Redis } from "ioredis";
 import { TokenBucket } from "./token-bucket";
 
 export interface RateDecision {
@@ -58,7 +59,12 @@ export class ClusterRateLimiter {
     this.workerShare = options.workerShare ?? 1;
     this.timeoutMs = options.timeoutMs ?? 50;
     this.now = options.now ?? Date.now;
-    this.redis = options.redisUrl ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: false, retryStrategy: (n) => Math.min(n * 200, 2000) }) : null;
+    // Loaded only with a Redis URL: a worker without one does not carry the client (~8 MiB).
+    const RedisClient = options.redisUrl ? (createRequire(import.meta.url)("ioredis") as typeof import("ioredis")).Redis : null;
+    this.redis =
+      options.redisUrl && RedisClient
+        ? new RedisClient(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: false, retryStrategy: (n) => Math.min(n * 200, 2000) })
+        : null;
     if (this.redis) {
       this.redis.defineCommand("bulwarkTake", { numberOfKeys: 1, lua: SCRIPT });
       this.redis.on("ready", () => (this.healthy = true));

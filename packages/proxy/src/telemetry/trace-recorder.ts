@@ -1,7 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Tracer } from "@opentelemetry/api";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BatchSpanProcessor, TracerProvider, type IdGenerator } from "@opentelemetry/sdk-trace";
+import { createRequire } from "node:module";
+import type { IdGenerator, TracerProvider } from "@opentelemetry/sdk-trace";
 import type { SpanRow } from "@bulwark/db/traces";
 import type { FinishedRequest } from "../pipeline/compiled-route";
 import { randomHex } from "./random-ids";
@@ -46,6 +45,11 @@ export class TraceRecorder {
     this.maxPending = options.maxPending ?? 20_000;
     if (options.otlpEndpoint) {
       const url = `${options.otlpEndpoint.replace(/\/$/, "")}/v1/traces`;
+      // The OpenTelemetry SDK and exporter are loaded only when traces are exported: a worker that does not is smaller.
+      const require = createRequire(import.meta.url);
+      const { OTLPTraceExporter } = require("@opentelemetry/exporter-trace-otlp-http") as typeof import("@opentelemetry/exporter-trace-otlp-http");
+      const { resourceFromAttributes } = require("@opentelemetry/resources") as typeof import("@opentelemetry/resources");
+      const { BatchSpanProcessor, TracerProvider } = require("@opentelemetry/sdk-trace") as typeof import("@opentelemetry/sdk-trace");
       this.provider = new TracerProvider({
         resource: resourceFromAttributes({ "service.name": "bulwark-gateway", "service.instance.id": options.worker }),
         idGenerator: this.ids,
