@@ -73,10 +73,16 @@ class StaticIndex<T> {
     this.lengths = [...new Set([...this.prefix.keys()].map((k) => k.length))].sort((a, b) => b - a);
   }
 
-  /** The most specific static route taking method m, and how many characters of the path it matched literally. */
-  find(m: number, path: string): { match: RouterMatch<T>; literal: number } | null {
+  /** How many characters of the path the last find() matched literally (the worker is one thread: read it at once). */
+  matched = 0;
+
+  /** The most specific static route taking method m (its literal length in `matched`), or null. */
+  find(m: number, path: string): RouterMatch<T> | null {
     const exact = this.exact.get(path)?.[m];
-    if (exact !== undefined) return { match: exact, literal: path.length };
+    if (exact !== undefined) {
+      this.matched = path.length;
+      return exact;
+    }
     // One lookup per prefix length that exists (a few), never one per slash of the path: a path of thousands of
     // segments costs no more than a short one.
     const lengths = this.lengths;
@@ -84,7 +90,10 @@ class StaticIndex<T> {
       const n = lengths[i];
       if (n > path.length || path.charCodeAt(n - 1) !== 47) continue;
       const hit = this.prefix.get(n === path.length ? path : path.slice(0, n))?.[m];
-      if (hit !== undefined) return { match: hit, literal: n };
+      if (hit !== undefined) {
+        this.matched = n;
+        return hit;
+      }
     }
     return null;
   }
@@ -146,7 +155,7 @@ export function compileRouter<T>(routes: readonly { route: Route; target: T }[])
     return {
       find(method, path) {
         const m = METHOD_INDEX[method];
-        return m === undefined ? null : (index.find(m, path)?.match ?? null);
+        return m === undefined ? null : index.find(m, path);
       },
     };
   }
@@ -194,8 +203,8 @@ export function compileRouter<T>(routes: readonly { route: Route; target: T }[])
       }
       const fixed = index.find(m, path);
       if (fixed === null) return tree?.match ?? null;
-      if (tree === null) return fixed.match;
-      return fixed.literal > tree.literal ? fixed.match : tree.match;
+      if (tree === null) return fixed;
+      return index.matched > tree.literal ? fixed : tree.match;
     },
   };
 }
