@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import type { Redis } from "ioredis";
-import { TokenBucket } from "./token-bucket";
+import { BucketTable } from "./bucket-table";
 
 export interface RateDecision {
   allowed: boolean;
@@ -48,7 +48,7 @@ const MAX_LOCAL_KEYS = 100_000;
  */
 export class ClusterRateLimiter {
   private readonly redis: Redis | null;
-  private readonly local = new Map<string, TokenBucket>();
+  private readonly local: BucketTable;
   private healthy = false;
   private readonly workerShare: number;
   private readonly timeoutMs: number;
@@ -59,6 +59,7 @@ export class ClusterRateLimiter {
     this.workerShare = options.workerShare ?? 1;
     this.timeoutMs = options.timeoutMs ?? 50;
     this.now = options.now ?? Date.now;
+    this.local = new BucketTable(MAX_LOCAL_KEYS, this.now);
     // Loaded only with a Redis URL: a worker without one does not carry the client (~8 MiB).
     const RedisClient = options.redisUrl ? (createRequire(import.meta.url)("ioredis") as typeof import("ioredis")).Redis : null;
     this.redis =
@@ -98,14 +99,8 @@ export class ClusterRateLimiter {
   private takeLocal(key: string, limit: RateLimit): RateDecision {
     const capacity = Math.max(1, Math.floor(limit.limit * this.workerShare));
     const rate = (capacity * 1000) / limit.windowMs;
-    let bucket = this.local.get(key);
-    if (!bucket || bucket.capacity !== capacity || bucket.ratePerSec !== rate) {
-      bucket = new TokenBucket(capacity, rate, this.now);
-      // Per-client keys are unbounded; forget the oldest bucket (a full one, most likely) beyond the cap.
-      if (this.local.size >= MAX_LOCAL_KEYS) this.local.delete(this.local.keys().next().value as string);
-      this.local.set(key, bucket);
-    }
-    const allowed = bucket.tryTake();
+    // Per-client keys are unbounded; the table forgets full buckets first, exhausted ones last.
+    const { allowed, bucket } = this.local.take(key, capacity, rate);
     return { allowed, remaining: bucket.remaining, retryAfterMs: bucket.msUntilNext, source: "local" };
   }
 

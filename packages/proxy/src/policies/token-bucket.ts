@@ -32,6 +32,18 @@ export class TokenBucket {
     return true;
   }
 
+  /** The next take would be refused. */
+  get exhausted(): boolean {
+    this.refill();
+    return this.tokens < 1;
+  }
+
+  /** How full the bucket is, 0 to 1: a full bucket is the same as a fresh one, so forgetting it loses nothing. */
+  get fill(): number {
+    this.refill();
+    return this.tokens / this.capacity;
+  }
+
   /** Tokens left, rounded down (the RateLimit-Remaining header). */
   get remaining(): number {
     this.refill();
