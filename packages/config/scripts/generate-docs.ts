@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { HOST_SPELLINGS, PATH_SPELLINGS, type Spelling } from "../src/canonical-spellings";
 import { API_ERRORS, GATEWAY_ERRORS, type ErrorSpec } from "../src/error-catalog";
 
 /**
@@ -14,6 +15,8 @@ export const DOCS_DIR = fileURLToPath(new URL("../../../docs/", import.meta.url)
 interface GeneratedBlock {
   file: string;
   name: string;
+  /** The code the block is read off, named in the block's warning. */
+  source: string;
   render(): string;
 }
 
@@ -44,16 +47,29 @@ export function renderErrorTables(): string {
   ].join("\n");
 }
 
-export const BLOCKS: readonly GeneratedBlock[] = [{ file: "errors.md", name: "errors", render: renderErrorTables }];
+function spellingTable(rows: readonly Spelling[], what: string): string {
+  const code = (t: string) => `\`${t.replace(/\|/g, "\\|")}\``;
+  const lines = rows.map((s) => `| ${code(s.raw)} | ${s.canonical === null ? "refused: 400 `BAD_REQUEST`" : code(s.canonical)} | ${cell(s.why)} |`);
+  return [`| ${what} sent | routed and forwarded as | why |`, "| --- | --- | --- |", ...lines].join("\n");
+}
+
+export function renderSpellingTables(): string {
+  return [spellingTable(PATH_SPELLINGS, "path"), "", spellingTable(HOST_SPELLINGS, "Host")].join("\n");
+}
+
+export const BLOCKS: readonly GeneratedBlock[] = [
+  { file: "errors.md", name: "errors", source: "packages/config/src/error-catalog.ts", render: renderErrorTables },
+  { file: "gateway.md", name: "spellings", source: "packages/config/src/canonical-spellings.ts", render: renderSpellingTables },
+];
 
 /** The text with the block between its markers replaced; the markers must be there, once each. */
-export function replaceBlock(text: string, name: string, content: string): string {
+export function replaceBlock(text: string, name: string, content: string, source = "packages/config/src/error-catalog.ts"): string {
   const start = `<!-- generated:${name}:start -->`;
   const end = `<!-- generated:${name}:end -->`;
   const from = text.indexOf(start);
   const to = text.indexOf(end);
   if (from < 0 || to < from || text.indexOf(start, from + 1) >= 0) throw new Error(`expected one ${start} ... ${end} pair`);
-  return `${text.slice(0, from + start.length)}\n<!-- written by npm run docs from packages/config/src/error-catalog.ts: edit that, not this -->\n\n${content}\n\n${text.slice(to)}`;
+  return `${text.slice(0, from + start.length)}\n<!-- written by npm run docs from ${source}: edit that, not this -->\n\n${content}\n\n${text.slice(to)}`;
 }
 
 /** Each generated file as it is now and as the generator would write it. */
@@ -62,7 +78,7 @@ export function generatedDocs(dir: string = DOCS_DIR): { path: string; current: 
   for (const block of BLOCKS) {
     const path = join(dir, block.file);
     const entry = byFile.get(path) ?? { current: readFileSync(path, "utf8"), generated: readFileSync(path, "utf8") };
-    entry.generated = replaceBlock(entry.generated, block.name, block.render());
+    entry.generated = replaceBlock(entry.generated, block.name, block.render(), block.source);
     byFile.set(path, entry);
   }
   return [...byFile].map(([path, texts]) => ({ path, ...texts }));

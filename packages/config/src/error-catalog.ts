@@ -29,7 +29,7 @@ export const GATEWAY_ERRORS = frozen({
     status: 400,
     side: "gateway",
     meaning:
-      "the request could not be parsed: a bad request line or path (one that climbs above / or carries encoded slashes), two Host headers or a bad one, an HTTP version other than 1.0 and 1.1, or ambiguous framing; the connection is closed",
+      "the request could not be parsed: a bad request line, a path that cannot be made canonical (it climbs above /, or carries an encoded slash or backslash, a control character or a broken escape: docs/gateway.md), two Host headers or a bad one, an HTTP version other than 1.0 and 1.1, or ambiguous framing; the connection is closed",
   },
   UNAUTHORIZED: {
     status: 401,

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CircuitBreakerSchema, count, DEFAULT_RETRIES, FallbackSchema, FaultsSchema, ms, PrioritySchema, RateLimitSchema, RetriesSchema, TrafficSplitSchema } from "./policies";
 
 import { CidrSchema, ConsumerSchema, RouteAuthSchema } from "./access";
+import { canonicalPath, NonCanonicalPathError, routeKey } from "./canonical-form";
 import { addressTarget, outboundRefusal } from "./outbound-address";
 import { outboundPolicy } from "./outbound-policy";
 
@@ -170,7 +171,8 @@ export type PathType = z.infer<typeof PathTypeSchema>;
 const HOST_PATTERN = new RegExp(`^(?:\\*\\.)?${LABEL}(?:\\.${LABEL})*$`);
 export const HostPatternSchema = z
   .string()
-  .transform((h) => h.trim().toLowerCase())
+  // Canonical as a request's Host is (canonical-form.ts): lower-case, without the root's trailing dot.
+  .transform((h) => h.trim().toLowerCase().replace(/\.$/, ""))
   .refine((h) => HOST_PATTERN.test(h), "must be a host name such as api.example.edu or *.example.edu");
 
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -183,7 +185,19 @@ export const PathSchema = z
   .refine((p) => p.startsWith("/"), "must start with /")
   .refine((p) => PATH_CHARS.test(p), "contains characters that are not allowed in a path")
   .refine((p) => !p.includes("//"), "must not contain empty segments (//)")
-  .refine((p) => !p.split("/").some((s) => s === "." || s === ".."), "must not contain . or .. segments");
+  .refine((p) => !p.split("/").some((s) => /^(?:\.|%2e){1,2}$/i.test(s)), "must not contain . or .. segments")
+  .refine((p) => !p.includes(";"), "must not contain ; (path parameters are cut from request paths before routing, so a route path with one could never match)")
+  // A route is matched against requests' canonical paths, so its own path is made canonical too: `/caf%c3%a9`
+  // becomes `/caf%C3%A9` and `/%7Estudent` becomes `/~student`, and the route matches every spelling of itself.
+  .transform((p, ctx) => {
+    try {
+      return canonicalPath(p);
+    } catch (error) {
+      if (!(error instanceof NonCanonicalPathError)) throw error;
+      ctx.addIssue({ code: "custom", message: error.message });
+      return z.NEVER;
+    }
+  });
 
 export const TimeoutsSchema = z
   .object({
@@ -263,7 +277,8 @@ export type RouteInput = z.input<typeof RouteSchema>;
 
 /** The router paths a route claims, with parameter names erased so `/a/:id` and `/a/:x` collide. */
 export function claimedPaths(route: Pick<Route, "path" | "pathType">): string[] {
-  const path = route.path.length > 1 && route.path.endsWith("/") && route.pathType === "prefix" ? route.path.slice(0, -1) : route.path;
+  // Routing ignores a trailing slash (routeKey): `/exams/` and `/exams` are one claim for every path type.
+  const path = routeKey(route.path);
   if (route.pathType === "exact") return [path];
   if (route.pathType === "template") return [path.replace(/\/:[^/]+/g, "/:")];
   return path === "/" ? ["/", "/*"] : [path, `${path}/*`];

@@ -1,16 +1,17 @@
 import FindMyWay from "find-my-way";
 import { describe, expect, it, vi } from "vitest";
 import { claimedPaths, GatewayConfigSchema, HTTP_METHODS, type GatewayConfigInput, type Route } from "@bulwark/config/schema";
+import { routeKey } from "@bulwark/config/canonical-form";
 import { compileRouter } from "./compile-router";
 
 const routesOf = (routes: GatewayConfigInput["routes"]) => GatewayConfigSchema.parse({ services: [{ name: "s", targets: [{ address: "127.0.0.1:1" }] }], routes }).routes;
 
-/** What the router did before: every pattern registered once per method, in per-method trees. */
+/** What the router did before: every pattern registered once per method, in per-method trees (a trailing slash ignored). */
 function perMethodReference(routes: Route[]) {
   const tree = FindMyWay({ caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 1000 });
   for (const r of routes) {
     const methods = (r.methods.length ? r.methods : HTTP_METHODS) as FindMyWay.HTTPMethod[];
-    const paths = r.pathType === "template" ? [r.path] : claimedPaths(r);
+    const paths = r.pathType === "template" ? [routeKey(r.path)] : claimedPaths(r);
     for (const host of r.hosts.length ? r.hosts : [null]) {
       for (const path of paths) {
         const constraint = host === null ? undefined : host.startsWith("*.") ? new RegExp(`^[^.]+${host.slice(1).replace(/[.]/g, "\\.")}$`) : host;
@@ -18,7 +19,7 @@ function perMethodReference(routes: Route[]) {
       }
     }
   }
-  return (method: string, path: string, host: string) => (tree.find(method as FindMyWay.HTTPMethod, path, { host })?.store as string | undefined) ?? null;
+  return (method: string, path: string, host: string) => (tree.find(method as FindMyWay.HTTPMethod, routeKey(path), { host })?.store as string | undefined) ?? null;
 }
 
 /** A small deterministic generator, so a failure names a seed that reproduces it. */
@@ -53,6 +54,25 @@ describe("compileRouter", () => {
     // Each route keeps its own parameter names, though the two templates are one pattern.
     expect(router.find("POST", "/exams/e1/submissions", "gw")?.params).toEqual({ id: "e1" });
     expect(router.find("GET", "/exams/e1/submissions", "gw")?.params).toEqual({ examId: "e1" });
+  });
+
+  it("matches a route by its own canonical spelling, encoded UTF-8 included, in both structures, and ignores a trailing slash", () => {
+    const routes = routesOf([
+      { name: "cafe", path: "/caf%c3%a9", service: "s" },
+      { name: "cafe-host", path: "/caf%C3%A9/menu", service: "s", hosts: ["Menu.Example.edu."] },
+      { name: "cafe-template", path: "/caf%C3%A9/:dish/price", pathType: "template", service: "s" },
+      { name: "exact", path: "/exams/health/", pathType: "exact", service: "s" },
+    ]);
+    const router = compileRouter(routes.map((route) => ({ route, target: route.name })));
+    const name = (p: string, h = "gw") => router.find("GET", p, h)?.route ?? null;
+    expect(name("/caf%C3%A9")).toBe("cafe");
+    expect(name("/caf%C3%A9/x")).toBe("cafe");
+    expect(name("/caf%C3%A9/menu", "menu.example.edu")).toBe("cafe-host");
+    expect(name("/caf%C3%A9/cr%C3%AApe/price")).toBe("cafe-template");
+    expect(router.find("GET", "/caf%C3%A9/cr%C3%AApe/price", "gw")?.params).toEqual({ dish: "cr%C3%AApe" });
+    expect(name("/exams/health")).toBe("exact");
+    expect(name("/exams/health/")).toBe("exact");
+    expect(name("/caf%C3%A9/cr%C3%AApe/price/")).toBe("cafe-template");
   });
 
   it("agrees with per-method registration on random route sets, methods, hosts and paths", () => {

@@ -1,4 +1,5 @@
 import FindMyWay from "find-my-way";
+import { routeKey } from "@bulwark/config/canonical-form";
 import { claimedPaths, HTTP_METHODS, type Route } from "@bulwark/config/schema";
 
 /** Index of each method the gateway routes in a method table. */
@@ -22,6 +23,7 @@ interface RouterMatch<T> {
 }
 
 export interface CompiledRouter<T> {
+  /** `path` is canonical (canonical-form.ts) and `host` the canonical host name; a trailing slash is ignored. */
   find(method: string, path: string, host: string): RouterMatch<T> | null;
 }
 
@@ -44,8 +46,15 @@ function newTree() {
   return FindMyWay({ caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 1000 });
 }
 
+// find-my-way decodes a path's escapes before it matches (so a pattern holding `%C3%A9` never matched its own
+// spelling), while both the patterns and the requests it sees are canonical already (canonical-form.ts): every
+// `%` is swapped for DEL, which no canonical path holds, on both sides, so the tree compares them as they are.
+const PERCENT = /%/g;
+const DEL = "\x7f";
+const undecodable = (path: string) => (path.includes("%") ? path.replace(PERCENT, DEL) : path);
+
 function register<T>(tree: ReturnType<typeof newTree>, r: Registration<T>): void {
-  tree.on("GET", r.path, r.host === null ? {} : { constraints: { host: hostConstraint(r.host) } }, noop, r);
+  tree.on("GET", undecodable(r.path), r.host === null ? {} : { constraints: { host: hostConstraint(r.host) } }, noop, r);
 }
 
 const NO_PARAMS: Readonly<Record<string, string | undefined>> = Object.freeze({});
@@ -155,7 +164,7 @@ export function compileRouter<T>(routes: readonly { route: Route; target: T }[])
     return {
       find(method, path) {
         const m = METHOD_INDEX[method];
-        return m === undefined ? null : index.find(m, path);
+        return m === undefined ? null : index.find(m, routeKey(path));
       },
     };
   }
@@ -179,27 +188,31 @@ export function compileRouter<T>(routes: readonly { route: Route; target: T }[])
     return tree;
   });
 
-  const hit = (found: FindMyWay.FindResult<FindMyWay.HTTPVersion.V1> | null, m: number): { match: RouterMatch<T>; literal: number } | null => {
+  const hit = (found: FindMyWay.FindResult<FindMyWay.HTTPVersion.V1> | null, m: number, escaped: boolean): { match: RouterMatch<T>; literal: number } | null => {
     if (found === null) return null;
     const reg = found.store as Registration<T>;
     const target = reg.targets[m];
     if (target === undefined) return null;
     const names = reg.paramNames[m];
     const literal = reg.literal.length;
-    if (names === null) return { match: { route: target, params: found.params }, literal };
-    const values = Object.values(found.params);
+    let params = found.params;
+    if (escaped) params = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v?.replace(/\x7f/g, "%")]));
+    if (names === null) return { match: { route: target, params }, literal };
+    const values = Object.values(params);
     return { match: { route: target, params: Object.fromEntries(names.map((n, i) => [n, values[i]])) }, literal };
   };
 
   return {
-    find(method, path, host) {
+    find(method, canonical, host) {
       const m = METHOD_INDEX[method];
       if (m === undefined) return null;
+      const path = routeKey(canonical);
+      const treePath = undecodable(path);
       const constraints = { host };
-      let tree = hit(main.find("GET", path, constraints), m);
+      let tree = hit(main.find("GET", treePath, constraints), m, treePath !== path);
       if (tree === null) {
         const fallback = fallbacks[m];
-        if (fallback !== null) tree = hit(fallback.find("GET", path, constraints), m);
+        if (fallback !== null) tree = hit(fallback.find("GET", treePath, constraints), m, treePath !== path);
       }
       const fixed = index.find(m, path);
       if (fixed === null) return tree?.match ?? null;

@@ -14,14 +14,51 @@ const FORWARDED_HOST = 7;
 const CONTENT_LENGTH = 8;
 const TRANSFER_ENCODING = 9;
 const CONNECTION = 10;
+/** Believed from a trusted proxy, dropped from anyone else. */
+const TRUSTED_ONLY = 11;
 
 /**
  * Request headers the gateway reads or never forwards as they came: hop-by-hop ones (RFC 9110 7.6.1, framing is
- * re-done by node), the ones the gateway sets itself (forwarding headers, request id, trace context) and
- * `x-consumer-name`, which only the gateway's auth stage may claim.
+ * re-done by node), the ones the gateway sets itself (Host in canonical form, forwarding headers, request id,
+ * trace context), `x-consumer-name`, which only the gateway's auth stage may claim, and the headers frameworks
+ * read to override the path (IIS's and Symfony's `X-Original-URL` / `X-Rewrite-URL`), dropped from everyone.
+ * What a client says about itself or the hops before the gateway (client-address and scheme headers, method
+ * overrides) is believed only from a trusted proxy, as nginx's real_ip and Envoy's xff_num_trusted_hops do.
  */
 const REQUEST_KIND = new Map<string, number>([
   ["host", HOST],
+  ["forwarded", DROP], // the gateway writes its own, from what it believes (handle-request)
+  ["x-real-ip", DROP],
+  ["x-original-url", DROP],
+  ["x-rewrite-url", DROP],
+  ...[
+    "x-forwarded-port",
+    "x-forwarded-prefix",
+    "x-forwarded-server",
+    "x-forwarded-scheme",
+    "x-forwarded-ssl",
+    "x-forwarded-uri",
+    "x-forwarded-path",
+    "x-forwarded",
+    "forwarded-for",
+    "x-original-forwarded-for",
+    "x-original-host",
+    "x-host",
+    "x-client-ip",
+    "client-ip",
+    "true-client-ip",
+    "x-cluster-client-ip",
+    "cf-connecting-ip",
+    "fastly-client-ip",
+    "x-originating-ip",
+    "x-remote-ip",
+    "x-remote-addr",
+    "front-end-https",
+    "x-url-scheme",
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+  ].map((name) => [name, TRUSTED_ONLY] as [string, number]),
   ["x-request-id", REQUEST_ID],
   ["traceparent", TRACEPARENT],
   ["x-forwarded-for", FORWARDED_FOR],
@@ -97,7 +134,12 @@ function without(list: string[], names: readonly string[]): string[] {
   return out;
 }
 
-export function readRequestHead(raw: readonly string[]): RequestHead {
+/**
+ * Reads a client's header block. `trusted`: the peer is a trusted proxy, whose forwarding headers are believed.
+ * Header names with an underscore are dropped, as nginx does by default: some frameworks read `X_Forwarded_For`
+ * as `X-Forwarded-For`, past every rule on the dashed name.
+ */
+export function readRequestHead(raw: readonly string[], trusted: boolean): RequestHead {
   const head: RequestHead = {
     host: undefined,
     hosts: 0,
@@ -120,13 +162,16 @@ export function readRequestHead(raw: readonly string[]): RequestHead {
     // toLowerCase returns the very string, unallocated, when it is lower-case already (most clients).
     switch (REQUEST_KIND.get(name.toLowerCase()) ?? PASS) {
       case PASS:
-        pass.push(name, value);
+        if (name.indexOf("_") < 0) pass.push(name, value);
         break;
       case HOST:
         head.host = value;
         head.hosts++;
-        pass.push(name, value);
         break;
+      case TRUSTED_ONLY:
+        if (trusted) pass.push(name, value);
+        break;
+
       case REQUEST_ID:
         head.requestId = value;
         requestIds++;
