@@ -3,7 +3,8 @@ import pino from "pino";
 import type { GatewayOptions } from "./gateway-options";
 import { runWorker } from "./run-worker";
 import { ActiveHealthChecker } from "../upstream/active-health-checker";
-import type { ConnectionsMessage, FairShareMessage, HealthTargetsMessage, WorkerStatusMessage } from "./worker-messages";
+import type { ConnectionsMessage, DrainMessage, FairShareMessage, HealthTargetsMessage, WorkerStatusMessage } from "./worker-messages";
+import { gatewayRespawnPolicy } from "./respawn-policy";
 import { fairShare } from "./connection-share";
 import { AggregatorRegistry, Registry } from "prom-client";
 import { clusterMetricsText, collected } from "../telemetry/gateway-metrics";
@@ -45,7 +46,7 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
   const connections = new Map<number, number>();
   let lastFair = -1;
   let draining = false;
-  let restarts = 0;
+  const respawn = gatewayRespawnPolicy(options.workers);
 
   const checker = new ActiveHealthChecker((m) => {
     for (const w of Object.values(cluster.workers ?? {})) w?.send(m);
@@ -76,9 +77,13 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
     statuses.delete(worker.id);
     connections.delete(worker.id);
     if (draining) return;
-    restarts++;
-    log.error({ pid: worker.process.pid, code, signal }, "worker died; forking a new one");
-    setTimeout(fork, Math.min(5_000, 100 * restarts)).unref();
+    const delayMs = respawn.delayAfterDeath(Date.now());
+    log.error({ pid: worker.process.pid, code, signal, delayMs }, delayMs === 0 ? "worker died; forking a new one" : "workers keep dying; forking a new one after a pause");
+    if (delayMs === 0) fork();
+    else
+      setTimeout(() => {
+        if (!draining) fork();
+      }, delayMs).unref();
   });
   for (let i = 0; i < options.workers; i++) fork();
 
@@ -108,9 +113,15 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
     if (draining) return;
     draining = true;
     log.info({ signal, delayMs: options.drainDelayMs }, "draining: /readyz is 503, still accepting until the load balancer notices");
+    const tell = (stage: DrainMessage["stage"]) => {
+      const message: DrainMessage = { type: "bulwark:drain", stage };
+      for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send(message);
+    };
+    // Every answer from now on says Connection: close, so kept-alive clients move off before the listener closes.
+    tell("announce");
     // Keep accepting for a moment: connections already on their way (or queued in the kernel) are served, not reset.
     await new Promise((r) => setTimeout(r, options.drainDelayMs));
-    for (const w of Object.values(cluster.workers ?? {})) w?.send({ type: "bulwark:drain" });
+    tell("stop-accepting");
     const deadline = Date.now() + options.drainMs + 3_000;
     while (Object.keys(cluster.workers ?? {}).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGKILL");

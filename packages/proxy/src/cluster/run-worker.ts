@@ -1,5 +1,7 @@
+import cluster from "node:cluster";
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
+import { Server as NetServer } from "node:net";
 import type { Duplex } from "node:stream";
 import { hostname } from "node:os";
 import pino from "pino";
@@ -18,9 +20,14 @@ import { ClusterRateLimiter } from "../policies/cluster-rate-limiter";
 import { startWorkerTelemetry } from "../telemetry/worker-telemetry";
 import type { ConnectionsMessage, DrainMessage, FairShareMessage, HealthTargetsMessage, HealthVerdictMessage, WorkerStatusMessage } from "./worker-messages";
 import { ConnectionShare } from "./connection-share";
+import { ClientConnections } from "./client-connections";
 
 /** How often a worker tells the primary its open connections (and so how fast connections are rebalanced). */
 const CONNECTIONS_REPORT_MS = 250;
+/** While draining, a kept-alive connection idle this long is closed: one in use back to back is never idle so long. */
+const IDLE_GRACE_MS = 1_000;
+/** A worker whose primary died drains for at most this long: it holds the port, and nothing else will stop it. */
+const ORPHAN_DRAIN_MS = 3_000;
 
 const CURRENT_REQUEST = Symbol("bulwark.currentRequest");
 type TrackedSocket = Duplex & { [CURRENT_REQUEST]?: IncomingMessage };
@@ -36,6 +43,10 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
   const db = createDb(options.databaseUrl, { max: 3 });
   let draining = false;
   let listening = false;
+  // The primary's IPC channel closes when it dies: nothing may be sent then (an unhandled 'error' would kill us mid-drain).
+  const tellPrimary = (message: WorkerStatusMessage | HealthTargetsMessage | ConnectionsMessage) => {
+    if (process.connected) process.send?.(message);
+  };
 
   const report = (state: WatcherState) => {
     const message: WorkerStatusMessage = {
@@ -51,7 +62,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
       ready: state.version !== null && listening && !draining,
       breakers: Object.fromEntries(breakers),
     };
-    process.send?.(message);
+    tellPrimary(message);
   };
   const heartbeat = () =>
     recordHeartbeat(db, {
@@ -67,6 +78,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     }).catch((error) => log.debug({ err: (error as Error).message }, "heartbeat failed; database away?"));
 
   const share = new ConnectionShare(options.balanceConnections);
+  const clients = new ClientConnections();
   const health = new ActiveHealth();
   const load = new LoadMonitor({ maxInFlight: options.maxInFlight, maxLagMs: options.shedLagMs });
   load.start();
@@ -101,7 +113,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
       if (config && state.version !== null) {
         const checks = config.services.flatMap((s) => (s.healthCheck ? s.targets.map((t) => ({ service: s.name, address: t.address, check: s.healthCheck! })) : []));
         const message: HealthTargetsMessage = { type: "bulwark:health-targets", version: state.version, checks };
-        process.send?.(message);
+        tellPrimary(message);
       }
     },
   });
@@ -132,12 +144,16 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
       load.inFlight++;
       res.once("close", () => load.inFlight--);
       (req.socket as TrackedSocket)[CURRENT_REQUEST] = req;
+      clients.answering(req.socket, res);
+      // Whatever answers (the pipeline, an early error), its connection ends after it.
+      if (draining) res.shouldKeepAlive = false;
       handler(req, res);
     },
   );
   server.keepAliveTimeout = 65_000;
   server.on("connection", (socket: Duplex) => {
     share.open++;
+    clients.opened(socket);
     socket.once("close", () => share.open--);
   });
   let reported = -1;
@@ -145,7 +161,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     if (share.open === reported && share.open === 0) return;
     reported = share.open;
     const message: ConnectionsMessage = { type: "bulwark:connections", open: share.open };
-    process.send?.(message);
+    tellPrimary(message);
   }, CONNECTIONS_REPORT_MS);
   shareReport.unref();
   server.maxHeadersCount = 0; // counted in the pipeline, which answers 431 rather than silently dropping headers
@@ -169,15 +185,31 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
   report(watcher.state);
   log.info({ port: options.port }, "worker listening");
 
-  const drain = async () => {
+  let sweep: NodeJS.Timeout | undefined;
+  /** Stage one: every answer says Connection: close, idle kept-alive connections are closed; still accepting. */
+  const announce = () => {
     if (draining) return;
     draining = true;
     report(watcher.state);
-    server.close();
-    server.closeIdleConnections();
-    const deadline = Date.now() + options.drainMs;
-    while (load.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-    if (load.inFlight > 0) log.warn({ inFlight: load.inFlight }, "drain timeout: closing the remaining requests");
+    clients.closeAfterAnswers();
+    sweep = setInterval(() => clients.closeIdle(IDLE_GRACE_MS), 100);
+    sweep.unref();
+  };
+  let deadline = Number.POSITIVE_INFINITY;
+  let stopping = false;
+  /** Stage two: the listener closes, open connections finish (up to timeoutMs), and the worker exits. */
+  const stopAccepting = async (timeoutMs: number) => {
+    announce();
+    deadline = Math.min(deadline, Date.now() + timeoutMs);
+    if (stopping) return;
+    stopping = true;
+    // net's close, not http's: http.Server#close also closes idle kept-alive connections at once, which resets
+    // a request its client is sending on one that instant.
+    NetServer.prototype.close.call(server);
+    while ((clients.size > 0 || load.inFlight > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    if (clients.size > 0) log.warn({ inFlight: load.inFlight, connections: clients.size }, "drain timeout: closing the remaining connections");
+    clients.destroyAll();
+    clearInterval(sweep);
     clearInterval(beat);
     clearInterval(shareReport);
     await watcher.stop();
@@ -190,10 +222,29 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     process.exit(0);
   };
   process.on("message", (m: DrainMessage) => {
-    if (m?.type === "bulwark:drain") void drain();
+    if (m?.type !== "bulwark:drain") return;
+    if (m.stage === "announce") announce();
+    else void stopAccepting(options.drainMs);
   });
-  // The primary drains us; a signal sent to the whole process group must not cut requests short.
-  process.on("SIGTERM", () => void drain());
-  process.on("SIGINT", () => void drain());
-  process.on("disconnect", () => void drain());
+  // The primary drains us; a signal sent to the whole process group must not cut requests short. A signal to
+  // this worker alone drains it the way the primary would.
+  const drainOnSignal = () => {
+    announce();
+    setTimeout(() => void stopAccepting(options.drainMs), options.drainDelayMs).unref();
+  };
+  process.on("SIGTERM", drainOnSignal);
+  process.on("SIGINT", drainOnSignal);
+  // A primary that died (SIGKILL, OOM) leaves its workers holding the port: stop accepting now, finish briefly, exit.
+  // node:cluster would exit at once on the disconnect, cutting the requests in flight; this worker drains instead.
+  const orphaned = (why: string) => {
+    if (stopping && deadline <= Date.now() + ORPHAN_DRAIN_MS) return;
+    log.warn({ why }, "the cluster primary is gone: draining briefly and exiting");
+    void stopAccepting(Math.min(options.drainMs, ORPHAN_DRAIN_MS));
+  };
+  if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
+  process.on("disconnect", () => orphaned("disconnect"));
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) orphaned("reparented");
+  }, 1_000).unref();
 }

@@ -14,9 +14,14 @@ export interface WorkerStatusMessage {
   breakers: Record<string, "open" | "half-open">;
 }
 
-/** The primary asks a worker to stop taking requests and exit once in-flight ones finish. */
+/**
+ * The primary drains a worker in two stages: "announce" (every answer says Connection: close and idle kept-alive
+ * connections are closed, while the listener still accepts), then "stop-accepting" (the listener closes; the
+ * worker exits once its open connections are done).
+ */
 export interface DrainMessage {
   type: "bulwark:drain";
+  stage: "announce" | "stop-accepting";
 }
 
 /** A worker tells the primary which targets to check, for the version it just applied. */
