@@ -14,12 +14,13 @@ function table(max: number) {
 }
 
 describe("BucketTable", () => {
-  it("keeps an exhausted client limited while a flood of new keys passes through the full table", () => {
+  it("keeps exhausted clients limited while a flood of new keys passes through the full table", () => {
     const { buckets, take, exhaust } = table(100);
-    exhaust("victim");
+    // More than an eviction looks at, so keeping them cannot rest on comparing the oldest few.
+    for (let i = 0; i < 40; i++) exhaust(`student-${i}`);
     for (let i = 0; i < 10_000; i++) take(`flood-${i}`);
     expect(buckets.size).toBe(100);
-    expect(take("victim")).toBe(false);
+    for (let i = 0; i < 40; i++) expect(take(`student-${i}`)).toBe(false);
   });
 
   it("forgets a bucket that has refilled to full before one that is partly drained", () => {
@@ -32,6 +33,17 @@ describe("BucketTable", () => {
     take("recent");
     take("recent");
     expect(take("recent")).toBe(false);
+  });
+
+  it("forgets the fullest of the oldest open buckets, not a busier client that came first", () => {
+    const { take, advance } = table(2);
+    take("busy", 10); // 9 of 10 left
+    take("idle", 10); // 9 of 10 left
+    advance(1_000);
+    for (let i = 0; i < 5; i++) take("busy", 10); // 5 of 10 left; "idle" is full again
+    take("newcomer", 10);
+    for (let i = 0; i < 5; i++) expect(take("busy", 10)).toBe(true);
+    expect(take("busy", 10)).toBe(false);
   });
 
   it("forgets a drained bucket that has since refilled before a partly used open one", () => {

@@ -32,6 +32,11 @@ export class TokenBucket {
     return true;
   }
 
+  /** Empty as of the last take (no clock read: for the caller that just took). */
+  get emptied(): boolean {
+    return this.tokens < 1;
+  }
+
   /** The next take would be refused. */
   get exhausted(): boolean {
     this.refill();
