@@ -28,6 +28,8 @@ export function spawnService(options: { name: string; command: string; args: str
       if (!options.quiet) process.stdout.write(`[${options.name}] ${line}\n`);
     }
   };
+  // A process that cannot be started (or signalled) must not take the launcher down with an unhandled 'error'.
+  child.on("error", (error) => onData(Buffer.from(`${options.name}: ${error.message}\n`)));
   child.stdout!.on("data", onData);
   child.stderr!.on("data", onData);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

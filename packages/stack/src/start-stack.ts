@@ -9,6 +9,7 @@ import { demoSeedConfig } from "@bulwark/demo/seed";
 import { startDemoPlatform, type DemoPlatform } from "@bulwark/demo/platform";
 import { REPO_ROOT } from "./repo-root";
 import { spawnService, waitForHttp, type ServiceProcess } from "./spawn-service";
+import { superviseService } from "./supervise-service";
 
 export interface StackOptions {
   /** Holds the embedded PostgreSQL, the gateway's last-known-good file and the logs. */
@@ -52,8 +53,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const dataDir = resolve(options.dataDir);
   const logDir = join(dataDir, "logs");
   const quiet = options.quiet ?? false;
-  const started: { stop(): Promise<void> }[] = [];
+  const started: { stop(): Promise<void>; down?(): void }[] = [];
   const stopAll = async () => {
+    for (const part of started) part.down?.();
     for (const part of started.reverse()) await part.stop().catch(() => {});
   };
   try {
@@ -94,34 +96,41 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
     delete nodeEnv.DATABASE_MIGRATION_URL;
     step("Starting the gateway workers");
-    const gateway = spawnService({
-      name: "gateway",
-      command: process.execPath,
-      // The gateway's build (packages/proxy/dist, made by `npm run build`): plain JavaScript, no loader per worker.
-      args: [join(REPO_ROOT, "packages/proxy/dist/main.js")],
-      cwd: REPO_ROOT,
-      env: {
-        ...nodeEnv,
-        GATEWAY_PORT: String(options.gatewayPort),
-        GATEWAY_ADMIN_PORT: String(options.adminPort),
-        GATEWAY_STATE_DIR: join(dataDir, "gateway"),
-        ...(options.workers ? { GATEWAY_WORKERS: String(options.workers) } : {}),
-      },
-      logDir,
-      quiet,
-    });
+    // Supervised: a gateway or console that dies once up (a crash, a SIGKILL, the OOM killer) is started again, with back-off.
+    const gateway = superviseService(
+      () =>
+        spawnService({
+          name: "gateway",
+          command: process.execPath,
+          // The gateway's build (packages/proxy/dist, made by `npm run build`): plain JavaScript, no loader per worker.
+          args: [join(REPO_ROOT, "packages/proxy/dist/main.js")],
+          cwd: REPO_ROOT,
+          env: {
+            ...nodeEnv,
+            GATEWAY_PORT: String(options.gatewayPort),
+            GATEWAY_ADMIN_PORT: String(options.adminPort),
+            GATEWAY_STATE_DIR: join(dataDir, "gateway"),
+            ...(options.workers ? { GATEWAY_WORKERS: String(options.workers) } : {}),
+          },
+          logDir,
+          quiet,
+        }),
+      { log: step },
+    );
     started.push(gateway);
 
     step("Starting the console");
-    const consoleApp = startConsole(options, nodeEnv, logDir, quiet);
+    const consoleApp = superviseService(() => startConsole(options, nodeEnv, logDir, quiet), { log: step });
     started.push(consoleApp);
 
     // With a published version, wait until workers serve it; before the first publish, until the gateway is up.
     const versionDb = createDb(database.url, { max: 1 });
     const published = await getLatestVersionNumber(versionDb).finally(() => versionDb.$disconnect());
-    await waitForHttp(`http://127.0.0.1:${options.adminPort}/${published > 0 ? "readyz" : "healthz"}`, gateway);
+    await waitForHttp(`http://127.0.0.1:${options.adminPort}/${published > 0 ? "readyz" : "healthz"}`, gateway.current());
     // The sign-in page is the one page open without a session.
-    await waitForHttp(`http://127.0.0.1:${options.consolePort}/sign-in`, consoleApp);
+    await waitForHttp(`http://127.0.0.1:${options.consolePort}/sign-in`, consoleApp.current());
+    gateway.up();
+    consoleApp.up();
     return {
       consoleUrl: `http://localhost:${options.consolePort}`,
       gatewayUrl: `http://localhost:${options.gatewayPort}`,
