@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 
 /** One request's fate, as a client doing back-to-back requests saw it. */
-export interface Outcome {
+interface Outcome {
   startedAt: number;
   endedAt: number;
   status: number | null;
@@ -14,7 +14,7 @@ export interface Outcome {
   closed: boolean;
 }
 
-export interface ClientLoad {
+interface ClientLoad {
   outcomes: Outcome[];
   /** Stops the loops (each finishes the request it is on) and waits for them. */
   stop(): Promise<void>;
