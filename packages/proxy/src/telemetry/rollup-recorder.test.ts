@@ -3,7 +3,7 @@ import type { RollupRow } from "@bulwark/db/traffic";
 import { bucketIndex } from "@bulwark/slo/histogram";
 import { RollupRecorder } from "./rollup-recorder";
 
-function setup(options: { maxPendingRows?: number } = {}) {
+function setup(options: { maxPendingRows?: number; maxPendingBytes?: number; batchRows?: number } = {}) {
   let clock = Date.UTC(2026, 10, 24, 10, 0, 5);
   let failing = false;
   const written: RollupRow[][] = [];
@@ -76,5 +76,41 @@ describe("rollup recorder", () => {
     await recorder.flush();
     expect(written.flat()).toHaveLength(1);
     expect(written.flat()[0]).toMatchObject({ requests: 3, errors: 1 });
+  });
+
+  it("writes a large backlog in batches of at most batchRows, and keeps the unwritten ones when a batch fails", async () => {
+    const { recorder, written, fail } = setup({ batchRows: 100 });
+    for (let r = 0; r < 250; r++) recorder.record(`route-${r}`, "svc", 200, "proxied", 5);
+    await recorder.flush();
+    expect(written.map((b) => b.length)).toEqual([100, 100, 50]);
+    for (let r = 0; r < 250; r++) recorder.record(`route-${r}`, "svc", 200, "proxied", 5);
+    let calls = 0;
+    const failing = setup({ batchRows: 100 });
+    fail(false);
+    for (let r = 0; r < 250; r++) failing.recorder.record(`route-${r}`, "svc", 200, "proxied", 5);
+    const first = failing.recorder.flush();
+    failing.fail(true);
+    await first.catch(() => calls++);
+    expect(calls).toBe(1);
+    expect(failing.written.map((b) => b.length)).toEqual([100]);
+    expect(failing.recorder.pendingRows).toBe(150);
+    failing.fail(false);
+    await failing.recorder.flush();
+    expect(failing.written.flat()).toHaveLength(250);
+    expect(failing.recorder.dropped).toBe(0);
+  });
+
+  it("holds its estimated bytes under the bound while the database is away, dropping and counting the oldest", async () => {
+    const maxPendingBytes = 64 * 1024;
+    const { recorder, fail, tick } = setup({ maxPendingBytes });
+    fail(true);
+    for (let m = 0; m < 200; m++) {
+      for (let r = 0; r < 5; r++) recorder.record(`route-${r}-${"x".repeat(200)}`, "svc", 200, "proxied", 5);
+      tick(60_000);
+      await recorder.flush().catch(() => {});
+      expect(recorder.pendingBytesTotal).toBeLessThanOrEqual(maxPendingBytes);
+    }
+    expect(recorder.dropped).toBe(1000 - recorder.pendingRows);
+    expect(recorder.drops.values("w")).toEqual([{ labels: { kind: "rollup", reason: "buffer_full", worker: "w" }, value: recorder.dropped }]);
   });
 });

@@ -3,15 +3,35 @@ import { createRequire } from "node:module";
 import type { IdGenerator, TracerProvider } from "@opentelemetry/sdk-trace";
 import type { SpanRow } from "@bulwark/db/traces";
 import type { FinishedRequest } from "../pipeline/compiled-route";
+import { clampOrNull, clampText, TEXT_LIMITS } from "./clamp-text";
 import { randomHex } from "./random-ids";
+import { isRejectedData, TelemetryDrops } from "./telemetry-drops";
+import { WriteQueue } from "./write-queue";
+
+/** Bounds of the spans waiting for PostgreSQL and of one write (see docs/telemetry.md). */
+export const SPAN_LIMITS = {
+  maxPendingBytes: 32 * 1024 * 1024,
+  maxPendingSpans: 20_000,
+  batchSpans: 500,
+  batchBytes: 1024 * 1024,
+} as const;
+
+/** A span's estimated memory besides its strings: the object, its Date, numbers and the attributes object. */
+const SPAN_OVERHEAD_BYTES = 400;
 
 export interface TraceRecorderOptions {
   /** Slower requests are always kept. */
   slowMs: number;
-  /** Spans waiting for the database; beyond it the oldest are dropped and counted. */
-  maxPending?: number;
+  /** What waits for the database; past it new spans are dropped and counted (defaults: SPAN_LIMITS). */
+  maxPendingBytes?: number;
+  maxPendingSpans?: number;
+  /** One write carries at most this many spans and estimated bytes. */
+  batchSpans?: number;
+  batchBytes?: number;
   /** Writes a batch; may throw (database away): the spans are kept for the next flush. */
   write(rows: SpanRow[]): Promise<void>;
+  /** Where drops are counted (shared with the rollups in a worker). */
+  drops?: TelemetryDrops;
   /** Set OTEL_EXPORTER_OTLP_ENDPOINT to also export spans over OTLP/HTTP. */
   otlpEndpoint?: string | null;
   worker: string;
@@ -32,17 +52,23 @@ class GivenIds implements IdGenerator {
  * request path, and exported over OTLP/HTTP when an endpoint is configured.
  */
 export class TraceRecorder {
-  private pending: SpanRow[] = [];
-  private flushing: Promise<void> | null = null;
-  private readonly maxPending: number;
+  private readonly queue: WriteQueue<SpanRow>;
   private readonly tracer: Tracer | null = null;
   private readonly provider: TracerProvider | null = null;
   private readonly ids = new GivenIds();
-  /** Spans dropped because the buffer was full while the database was away. */
-  dropped = 0;
+  readonly drops: TelemetryDrops;
 
   constructor(private readonly options: TraceRecorderOptions) {
-    this.maxPending = options.maxPending ?? 20_000;
+    const drops = (this.drops = options.drops ?? new TelemetryDrops());
+    this.queue = new WriteQueue({
+      write: options.write,
+      maxBytes: options.maxPendingBytes ?? SPAN_LIMITS.maxPendingBytes,
+      maxItems: options.maxPendingSpans ?? SPAN_LIMITS.maxPendingSpans,
+      batchItems: options.batchSpans ?? SPAN_LIMITS.batchSpans,
+      batchBytes: options.batchBytes ?? SPAN_LIMITS.batchBytes,
+      onDrop: (count, reason) => drops.add("span", reason, count),
+      isRejected: isRejectedData,
+    });
     if (options.otlpEndpoint) {
       const url = `${options.otlpEndpoint.replace(/\/$/, "")}/v1/traces`;
       // The OpenTelemetry SDK and exporter are loaded only when traces are exported: a worker that does not is smaller.
@@ -69,13 +95,15 @@ export class TraceRecorder {
   offer(f: FinishedRequest): void {
     const kept = this.keepReason(f);
     if (kept === null) return;
-    const rows = spansOf(f, kept, this.options.worker);
-    this.pending.push(...rows);
-    const excess = this.pending.length - this.maxPending;
-    if (excess > 0) {
-      this.pending.splice(0, excess);
-      this.dropped += excess;
+    const count = 1 + f.tries.length;
+    // Full (the database away or slow): a flood costs a counter increment, no span is even built.
+    if (this.tracer === null && !this.queue.fits(count, count * SPAN_OVERHEAD_BYTES)) {
+      this.drops.add("span", "buffer_full", count);
+      return;
     }
+    const rows = spansOf(f, kept, this.options.worker);
+    // A request's spans are queued together or not at all: a trace is never stored without its root.
+    this.queue.pushAll(rows, rows.map(spanBytes));
     if (this.tracer !== null) this.export(rows);
   }
 
@@ -106,30 +134,27 @@ export class TraceRecorder {
     }
   }
 
+  /** Spans waiting for the database, the batch being written included. */
   get pendingSpans(): number {
-    return this.pending.length;
+    return this.queue.length;
   }
 
+  /** Their estimated size in bytes. */
+  get pendingBytes(): number {
+    return this.queue.bytes;
+  }
+
+  /** Spans dropped so far (a full buffer, or refused by PostgreSQL). */
+  get dropped(): number {
+    return this.drops.of("span");
+  }
+
+  /**
+   * Writes what is buffered, in batches, one write at a time: a flush while one runs joins it. On failure the
+   * spans stay queued for the next flush.
+   */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
-    if (!this.pending.length) return Promise.resolve();
-    const batch = this.pending;
-    this.pending = [];
-    this.flushing = this.options
-      .write(batch)
-      .catch((error) => {
-        this.pending = batch.concat(this.pending);
-        const excess = this.pending.length - this.maxPending;
-        if (excess > 0) {
-          this.pending.splice(0, excess);
-          this.dropped += excess;
-        }
-        throw error;
-      })
-      .finally(() => {
-        this.flushing = null;
-      });
-    return this.flushing;
+    return this.queue.flush();
   }
 
   async close(): Promise<void> {
@@ -141,24 +166,33 @@ export class TraceRecorder {
 function spansOf(f: FinishedRequest, keptBecause: SpanRow["keptBecause"], worker: string): SpanRow[] {
   const startEpoch = performance.timeOrigin + f.started;
   const tries = f.tries;
+  const { id, text } = TEXT_LIMITS;
+  // Every text is cut to its limit once, here: the rows below share these strings.
+  const traceId = clampText(f.trace.traceId, id);
+  const spanId = clampText(f.trace.spanId, id);
+  const route = clampOrNull(f.routeName, text);
+  const method = clampText(f.method, text);
+  const path = clampText(f.path, TEXT_LIMITS.path);
+  const attributes: Record<string, unknown> = { worker };
+  if (f.decisions !== null) for (const [k, v] of Object.entries(f.decisions)) attributes[clampText(k, text)] = typeof v === "string" ? clampText(v, text) : v;
   const root: SpanRow = {
-    traceId: f.trace.traceId,
-    spanId: f.trace.spanId,
-    parentSpanId: f.trace.parentSpanId,
-    name: `${f.method} ${f.routeName ?? "(no route)"}`,
+    traceId,
+    spanId,
+    parentSpanId: clampOrNull(f.trace.parentSpanId, id),
+    name: clampText(`${method} ${route ?? "(no route)"}`, text),
     kind: "server",
-    route: f.routeName,
-    service: f.serviceName,
-    target: tries.length ? tries[tries.length - 1].target : null,
-    method: f.method,
-    path: f.path,
+    route,
+    service: clampOrNull(f.serviceName, text),
+    target: tries.length ? clampOrNull(tries[tries.length - 1].target, text) : null,
+    method,
+    path,
     status: f.status,
-    errorCode: f.errorCode,
+    errorCode: clampOrNull(f.errorCode, text),
     outcome: f.outcome,
     retries: f.attempt,
     startedAt: new Date(startEpoch),
     durationMs: f.ms,
-    attributes: { worker, ...(f.decisions ?? {}) },
+    attributes,
     keptBecause,
   };
   const rows = [root];
@@ -167,18 +201,18 @@ function spansOf(f: FinishedRequest, keptBecause: SpanRow["keptBecause"], worker
     if (t.connectMs !== null) attributes.connectMs = round(t.connectMs);
     if (t.firstByteMs !== null) attributes.firstByteMs = round(t.firstByteMs);
     rows.push({
-      traceId: f.trace.traceId,
+      traceId,
       spanId: randomHex(8),
-      parentSpanId: f.trace.spanId,
+      parentSpanId: spanId,
       name: `upstream attempt ${i + 1}`,
       kind: "client",
-      route: f.routeName,
-      service: t.service,
-      target: t.target,
-      method: f.method,
-      path: f.path,
+      route,
+      service: clampOrNull(t.service, text),
+      target: clampOrNull(t.target, text),
+      method,
+      path,
       status: t.status,
-      errorCode: t.errorCode,
+      errorCode: clampOrNull(t.errorCode, text),
       outcome: null,
       retries: i,
       startedAt: new Date(performance.timeOrigin + t.startedAt),
@@ -188,6 +222,22 @@ function spansOf(f: FinishedRequest, keptBecause: SpanRow["keptBecause"], worker
     });
   });
   return rows;
+}
+
+/**
+ * A span's estimated size: its strings (one byte a character, as V8 keeps the Latin-1 ones) plus a fixed overhead.
+ * Cheap on purpose; the texts are already cut to their limits. Spans of one request share their strings, so the
+ * estimate counts them more than once: it errs high.
+ */
+export function spanBytes(row: SpanRow): number {
+  let n = SPAN_OVERHEAD_BYTES + row.traceId.length + row.spanId.length + row.name.length;
+  n += (row.parentSpanId?.length ?? 0) + (row.route?.length ?? 0) + (row.service?.length ?? 0) + (row.target?.length ?? 0);
+  n += (row.method?.length ?? 0) + (row.path?.length ?? 0) + (row.errorCode?.length ?? 0) + (row.outcome?.length ?? 0);
+  for (const k in row.attributes) {
+    const v = row.attributes[k];
+    n += k.length + (typeof v === "string" ? v.length : 8);
+  }
+  return n;
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;

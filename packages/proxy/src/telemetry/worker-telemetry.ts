@@ -8,6 +8,7 @@ import type { GatewayOptions } from "../cluster/gateway-options";
 import type { FinishedRequest } from "../pipeline/compiled-route";
 import { collected, createWorkerRegistry } from "./gateway-metrics";
 import { RollupRecorder } from "./rollup-recorder";
+import { TelemetryDrops } from "./telemetry-drops";
 import { TraceRecorder } from "./trace-recorder";
 import { TrafficCounters } from "./traffic-counters";
 
@@ -20,6 +21,8 @@ export interface WorkerTelemetry {
 }
 
 const PRUNE_EVERY_MS = 10 * 60_000;
+/** How long a draining worker waits for its last telemetry to be written (a stalled database must not hold it). */
+const STOP_FLUSH_MS = 5_000;
 const BREAKER_VALUE = { "half-open": 1, open: 2 } as const;
 
 /**
@@ -39,8 +42,9 @@ export function startWorkerTelemetry(deps: {
   const { db, options, log } = deps;
   const worker = String(process.pid);
   const counters = new TrafficCounters();
-  const rollups = new RollupRecorder({ write: (rows) => writeRollups(db, rows) });
-  const traces = new TraceRecorder({ slowMs: options.traceSlowMs, write: (rows) => writeSpans(db, rows), otlpEndpoint: options.otlpEndpoint, worker: deps.workerId });
+  const drops = new TelemetryDrops();
+  const rollups = new RollupRecorder({ write: (rows) => writeRollups(db, rows), drops });
+  const traces = new TraceRecorder({ slowMs: options.traceSlowMs, write: (rows) => writeSpans(db, rows), otlpEndpoint: options.otlpEndpoint, worker: deps.workerId, drops });
   const perWorker = (value: number) => [{ labels: { worker }, value }];
 
   createWorkerRegistry([
@@ -54,12 +58,23 @@ export function startWorkerTelemetry(deps: {
     ),
     collected("bulwark_in_flight_requests", "Requests in flight on each worker.", "gauge", () => perWorker(deps.load.inFlight)),
     collected("bulwark_event_loop_delay_seconds", "Each worker's latest event-loop delay sample.", "gauge", () => perWorker(deps.load.lagMs / 1000)),
-    collected("bulwark_rollup_rows_pending", "Traffic rollup rows waiting for the database.", "gauge", () => perWorker(rollups.pendingRows)),
-    collected("bulwark_rollup_rows_dropped_total", "Rollup rows dropped because the buffer filled while the database was away.", "counter", () => perWorker(rollups.dropped)),
-    collected("bulwark_trace_spans_dropped_total", "Spans dropped because the buffer filled while the database was away.", "counter", () => perWorker(traces.dropped)),
+    collected("bulwark_telemetry_pending", "Spans and rollup rows waiting for the database, by kind.", "gauge", () => [
+      { labels: { kind: "span", worker }, value: traces.pendingSpans },
+      { labels: { kind: "rollup", worker }, value: rollups.pendingRows },
+    ]),
+    collected("bulwark_telemetry_pending_bytes", "Estimated bytes of the telemetry waiting for the database, by kind.", "gauge", () => [
+      { labels: { kind: "span", worker }, value: traces.pendingBytes },
+      { labels: { kind: "rollup", worker }, value: rollups.pendingBytesTotal },
+    ]),
+    collected("bulwark_telemetry_dropped_total", "Spans and rollup rows dropped, by kind and reason (buffer_full: the database away or slow; rejected: PostgreSQL refused the data).", "counter", () =>
+      drops.values(worker),
+    ),
+    collected("bulwark_worker_resident_memory_bytes", "Each worker's resident set size.", "gauge", () => perWorker(process.memoryUsage.rss())),
   ]);
 
+  // Each recorder has at most one write in flight: a tick while the database stalls joins it, never adds one.
   const flush = async () => {
+    drops.report(log);
     await Promise.all([
       rollups.flush().catch((error) => log.debug({ err: (error as Error).message, pending: rollups.pendingRows }, "rollups not written; database away?")),
       traces.flush().catch((error) => log.debug({ err: (error as Error).message, pending: traces.pendingSpans }, "spans not written; database away?")),
@@ -67,7 +82,11 @@ export function startWorkerTelemetry(deps: {
   };
   const flushTimer = setInterval(() => void flush(), options.telemetryFlushMs);
   flushTimer.unref();
-  const prune = () => pruneSpans(db, new Date(Date.now() - options.traceRetentionHours * 3_600_000)).catch((error) => log.debug({ err: (error as Error).message }, "span pruning failed"));
+  let pruning: Promise<unknown> | null = null;
+  const prune = () =>
+    (pruning ??= pruneSpans(db, new Date(Date.now() - options.traceRetentionHours * 3_600_000))
+      .catch((error) => log.debug({ err: (error as Error).message }, "span pruning failed"))
+      .finally(() => (pruning = null)));
   const pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS);
   pruneTimer.unref();
 
@@ -81,7 +100,11 @@ export function startWorkerTelemetry(deps: {
     async stop() {
       clearInterval(flushTimer);
       clearInterval(pruneTimer);
-      await flush();
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = await Promise.race([flush().then(() => false), new Promise<boolean>((ok) => (timer = setTimeout(() => ok(true), STOP_FLUSH_MS)))]);
+      clearTimeout(timer);
+      if (gaveUp) log.warn({ spans: traces.pendingSpans, rollupRows: rollups.pendingRows }, "telemetry not written before exit: the database did not answer in time");
+      drops.report(log);
       await traces.close();
     },
   };
