@@ -284,32 +284,49 @@ export function claimedPaths(route: Pick<Route, "path" | "pathType">): string[] 
   return path === "/" ? ["/", "/*"] : [path, `${path}/*`];
 }
 
-export const GatewayConfigSchema = z
-  .object({
-    services: z.array(ServiceSchema).max(10_000, "at most 10000 services").default([]),
-    routes: z.array(RouteSchema).max(50_000, "at most 50000 routes").default([]),
-    consumers: z.array(ConsumerSchema).max(100_000, "at most 100000 consumers").default([]),
-  })
-  .superRefine((config, ctx) => {
-    const services = new Set<string>();
-    config.services.forEach((s, i) => {
-      if (services.has(s.name)) ctx.addIssue({ code: "custom", path: ["services", i, "name"], message: `a service named ${s.name} already exists` });
-      services.add(s.name);
-    });
-    const consumers = new Set<string>();
-    const keyHashes = new Map<string, string>();
-    config.consumers.forEach((c, i) => {
-      if (consumers.has(c.name)) ctx.addIssue({ code: "custom", path: ["consumers", i, "name"], message: `a consumer named ${c.name} already exists` });
-      consumers.add(c.name);
-      c.apiKeys.forEach((k, j) => {
-        const owner = keyHashes.get(k.sha256);
-        if (owner !== undefined) ctx.addIssue({ code: "custom", path: ["consumers", i, "apiKeys", j, "sha256"], message: `is also a key of consumer ${owner}` });
-        keyHashes.set(k.sha256, c.name);
+/** The most entities of each kind a config may hold (parse-in-slices.ts checks the same bounds). */
+export const CONFIG_LIMITS = { services: 10_000, routes: 50_000, consumers: 100_000 } as const;
+
+const ConfigShape = z.object({
+  services: z.array(ServiceSchema).max(CONFIG_LIMITS.services, "at most 10000 services").default([]),
+  routes: z.array(RouteSchema).max(CONFIG_LIMITS.routes, "at most 50000 routes").default([]),
+  consumers: z.array(ConsumerSchema).max(CONFIG_LIMITS.consumers, "at most 100000 consumers").default([]),
+});
+
+interface IssueSink {
+  addIssue(issue: { code: "custom"; path: (string | number)[]; message: string }): void;
+}
+
+/**
+ * The config's cross-field rules, in steps (services and consumers, then one route at a time) so that a worker
+ * can check a large version in slices between which it serves requests (parse-in-slices.ts); the schema runs
+ * every step at once. Route claims are kept per (host, path) with one owner per method: a version of 20,000 routes
+ * made 280,000 string keys before.
+ */
+export function configChecker(config: Pick<z.output<typeof ConfigShape>, "services" | "routes" | "consumers">, ctx: IssueSink): { entities(): void; route(i: number): void } {
+  const services = new Set<string>();
+  const routeNames = new Set<string>();
+  const claims = new Map<string, (string | undefined)[]>();
+  return {
+    entities() {
+      config.services.forEach((s, i) => {
+        if (services.has(s.name)) ctx.addIssue({ code: "custom", path: ["services", i, "name"], message: `a service named ${s.name} already exists` });
+        services.add(s.name);
       });
-    });
-    const routeNames = new Set<string>();
-    const claims = new Map<string, string>();
-    config.routes.forEach((r, i) => {
+      const consumers = new Set<string>();
+      const keyHashes = new Map<string, string>();
+      config.consumers.forEach((c, i) => {
+        if (consumers.has(c.name)) ctx.addIssue({ code: "custom", path: ["consumers", i, "name"], message: `a consumer named ${c.name} already exists` });
+        consumers.add(c.name);
+        c.apiKeys.forEach((k, j) => {
+          const owner = keyHashes.get(k.sha256);
+          if (owner !== undefined) ctx.addIssue({ code: "custom", path: ["consumers", i, "apiKeys", j, "sha256"], message: `is also a key of consumer ${owner}` });
+          keyHashes.set(k.sha256, c.name);
+        });
+      });
+    },
+    route(i) {
+      const r = config.routes[i];
       if (routeNames.has(r.name)) ctx.addIssue({ code: "custom", path: ["routes", i, "name"], message: `a route named ${r.name} already exists` });
       routeNames.add(r.name);
       if (!services.has(r.service)) ctx.addIssue({ code: "custom", path: ["routes", i, "service"], message: `refers to service ${r.service}, which does not exist` });
@@ -322,19 +339,32 @@ export const GatewayConfigSchema = z
       let reported = false;
       for (const host of hosts) {
         for (const path of claimedPaths(r)) {
+          // Neither hosts nor paths contain spaces, so the key is unambiguous.
+          const key = `${host} ${path}`;
+          let owners = claims.get(key);
+          if (owners === undefined) claims.set(key, (owners = []));
           for (const method of methods) {
-            const key = `${host} ${method} ${path}`;
-            const owner = claims.get(key);
+            const m = METHOD_SLOT[method];
+            const owner = owners[m];
             if (owner !== undefined && owner !== r.name && !reported) {
               reported = true;
               ctx.addIssue({ code: "custom", path: ["routes", i, "path"], message: `conflicts with route ${owner} (same host, path and method ${method})` });
             }
-            claims.set(key, r.name);
+            owners[m] = r.name;
           }
         }
       }
-    });
-  });
+    },
+  };
+}
+
+const METHOD_SLOT: Readonly<Record<string, number>> = Object.fromEntries(HTTP_METHODS.map((m, i) => [m, i]));
+
+export const GatewayConfigSchema = ConfigShape.superRefine((config, ctx) => {
+  const check = configChecker(config, ctx);
+  check.entities();
+  for (let i = 0; i < config.routes.length; i++) check.route(i);
+});
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 export type GatewayConfigInput = z.input<typeof GatewayConfigSchema>;
 

@@ -1,10 +1,9 @@
 import pg from "pg";
 import type { Logger } from "pino";
-import { GatewayConfigSchema } from "@bulwark/config/schema";
-import { formatIssues } from "@bulwark/config/errors";
 import type { Db } from "@bulwark/db/client";
 import { CONFIG_CHANNEL, getLatestVersion, getLatestVersionNumber } from "@bulwark/db/config-store";
-import { compileSnapshot, type RuntimeRegistry, type Snapshot } from "./compile-snapshot";
+import type { RuntimeRegistry, Snapshot } from "./compile-snapshot";
+import { prepareVersion } from "./prepare-version";
 import type { GatewayRuntime } from "../pipeline/gateway-runtime";
 import type { GatewayConfig } from "@bulwark/config/schema";
 import { readLastKnownGood, writeLastKnownGood, type StoredVersion } from "./last-known-good";
@@ -57,7 +56,7 @@ export class ConfigWatcher {
     } catch (error) {
       this.options.log.warn({ err: (error as Error).message }, "database unreachable at start; trying the last-known-good config");
       const stored = readLastKnownGood(this.options.stateDir);
-      if (stored) this.apply(stored, "last-known-good");
+      if (stored) await this.apply(stored, "last-known-good");
       else this.options.log.warn("no last-known-good config on disk; waiting for the database");
     }
     this.listen();
@@ -97,23 +96,15 @@ export class ConfigWatcher {
     if (latest <= current || latest === this.state.rejectedVersion) return;
     const v = await getLatestVersion(this.options.db);
     if (!v || v.version <= current || v.version === this.state.rejectedVersion) return;
-    this.apply({ version: v.version, hash: v.hash, config: v.config }, "database");
+    await this.apply({ version: v.version, hash: v.hash, config: v.config }, "database");
   }
 
-  private apply(v: StoredVersion, source: "database" | "last-known-good"): void {
+  private async apply(v: StoredVersion, source: "database" | "last-known-good"): Promise<void> {
     let snapshot: Snapshot;
     let config: GatewayConfig;
     const heapBefore = heapSize();
     try {
-      const parsed = GatewayConfigSchema.safeParse(v.config);
-      if (!parsed.success) {
-        const first = formatIssues(parsed.error)
-          .slice(0, 3)
-          .map((f) => `${f.path}: ${f.message}`);
-        throw new Error(`invalid config: ${first.join("; ")}`);
-      }
-      config = parsed.data;
-      snapshot = compileSnapshot(config, { version: v.version, hash: v.hash }, this.registry, this.options.runtime);
+      ({ snapshot, config } = await prepareVersion(v, this.registry, this.options.runtime));
     } catch (error) {
       this.state.rejectedVersion = v.version;
       this.state.lastError = `version ${v.version} refused: ${(error as Error).message}`;
@@ -121,6 +112,10 @@ export class ConfigWatcher {
       this.options.onChange(this.state, this.snapshot, null);
       return;
     }
+    // Its own turn of the event loop: the last slice built the router, and the file below serialises the whole version.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.stopped) return;
+    // One reference swap: a request reads the snapshot once at entry, so one in flight finishes on its version.
     this.snapshot = snapshot;
     Object.assign(this.state, { version: v.version, hash: v.hash, appliedAt: new Date(), source, lastError: null });
     if (source === "database") {
