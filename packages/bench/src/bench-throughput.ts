@@ -47,7 +47,7 @@ const here = join(REPO_ROOT, "packages/bench/src");
 /** The policy row's route count: a mid-sized gateway. */
 export const POLICY_ROUTES = 1_000;
 
-function nodeProcess(name: string, script: string, env: Record<string, string>, logDir: string): ServiceProcess {
+export function nodeProcess(name: string, script: string, env: Record<string, string>, logDir: string): ServiceProcess {
   // Without REDIS_URL the rate limit is each worker's own token bucket: the row measures the gateway, not Redis.
   const { REDIS_URL: _redis, ...base } = process.env;
   const args = script.endsWith(".js") ? [script] : ["--import", "tsx", script];
@@ -55,14 +55,14 @@ function nodeProcess(name: string, script: string, env: Record<string, string>, 
 }
 
 /** The gateway as it runs in production: compiled to JavaScript (packages/proxy/dist), built here so it is current. */
-function gatewayEntry(): string {
+export function gatewayEntry(): string {
   if (process.env.BENCH_GATEWAY === "src") return join(REPO_ROOT, "packages/proxy/src/main.ts");
   execFileSync(process.execPath, [join(REPO_ROOT, "packages/proxy/scripts/build.mjs")], { stdio: "inherit" });
   return join(REPO_ROOT, "packages/proxy/dist/main.js");
 }
 
 /** `routes` prefix routes /r0 ... /r{n-1}, all to the bench upstream. */
-function routesConfig(n: number, upstreamPort: number): GatewayConfigInput {
+export function routesConfig(n: number, upstreamPort: number): GatewayConfigInput {
   return {
     services: [{ name: "upstream", targets: [{ address: `127.0.0.1:${upstreamPort}` }] }],
     routes: Array.from({ length: n }, (_, i) => ({ name: `r${i}`, path: `/r${i}`, service: "upstream" })),
@@ -226,7 +226,7 @@ export async function benchThroughput(options: {
 }
 
 /** A new, migrated database on the server at `serverUrl` (the owner's URL: the runtime role cannot create databases). */
-async function createDatabase(serverUrl: string, name: string): Promise<string> {
+export async function createDatabase(serverUrl: string, name: string): Promise<string> {
   const admin = new PrismaClient({ adapter: new PrismaPg({ connectionString: serverUrl, max: 1 }) });
   try {
     await admin.$executeRawUnsafe(`CREATE DATABASE ${name}`);
@@ -240,12 +240,12 @@ async function createDatabase(serverUrl: string, name: string): Promise<string> 
 }
 
 /** Publishes config, starts a gateway on it and waits until every worker runs it; pushes its stop onto stops. */
-async function startGateway(
+export async function startGateway(
   ctx: { db: Db; databaseUrl: string; dir: string; logDir: string; workers: number; entry: string },
   name: string,
   config: GatewayConfigInput,
   stops: (() => Promise<void>)[],
-): Promise<{ url: string; pid: number | undefined }> {
+): Promise<{ url: string; pid: number | undefined; adminPort: number }> {
   await replaceDraft(ctx.db, config);
   const { version } = await publishDraft(ctx.db, { author: "bench" });
   const [port, adminPort] = [await getFreePort(), await getFreePort()];
@@ -265,10 +265,10 @@ async function startGateway(
   stops.push(() => gateway.stop());
   await waitForHttp(`http://127.0.0.1:${adminPort}/readyz`, gateway);
   await waitForAllWorkers(adminPort, version, ctx.workers);
-  return { url: `http://127.0.0.1:${port}`, pid: gateway.child.pid };
+  return { url: `http://127.0.0.1:${port}`, pid: gateway.child.pid, adminPort };
 }
 
-async function waitForAllWorkers(adminPort: number, version: number, workers: number) {
+export async function waitForAllWorkers(adminPort: number, version: number, workers: number) {
   for (let i = 0; i < 300; i++) {
     const status = (await (await fetch(`http://127.0.0.1:${adminPort}/status`)).json()) as { workers?: { version: number | null }[] };
     if ((status.workers ?? []).filter((w) => (w.version ?? 0) >= version).length >= workers) return;

@@ -1,3 +1,4 @@
+import { benchApplyUnderLoad } from "./bench-apply-under-load";
 import { benchDashboardQueries } from "./bench-dashboard-queries";
 import { benchPublishLatency } from "./bench-publish-latency";
 import { benchThroughput, POLICY_ROUTES, type ThroughputResult, type ThroughputRow } from "./bench-throughput";
@@ -14,7 +15,10 @@ const workers = Number(process.env.BENCH_WORKERS ?? 2);
 /** Throughput rounds: every variant is measured once per round, and its median round is printed. */
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const publishes = Number(process.env.BENCH_PUBLISHES ?? 60);
-/** "publish", "dashboard" or "throughput" runs only that part. */
+/** Apply-under-load rounds: each publishes a BENCH_APPLY_ROUTES-route version under steady load. */
+const applyRounds = Number(process.env.BENCH_APPLY_ROUNDS ?? 3);
+const applyRoutes = Number(process.env.BENCH_APPLY_ROUTES ?? 20_000);
+/** "publish", "apply", "dashboard" or "throughput" runs only that part. */
 const only = process.env.BENCH_ONLY ?? "";
 /** "autocannon" uses it even where wrk is installed. */
 const loadTool = process.env.BENCH_LOAD ?? "";
@@ -24,6 +28,17 @@ if (only === "" || only === "publish") {
   const p = await benchPublishLatency({ publishes, workers });
   console.log(`  p50 ${p.p50} ms   p99 ${p.p99} ms   max ${p.max} ms   (target: p99 < 250 ms${p.p99 < 250 ? ", met" : ", NOT MET"})`);
   console.log(`  traffic during the publishes: ${p.requests} requests, ${p.failedRequests} failed`);
+  console.log("");
+}
+
+if (only === "" || only === "apply") {
+  console.log(`Apply under load: ${workers} workers serving 10 routes at ${lowConnections} connections, then a ${applyRoutes.toLocaleString("en-US")}-route version published; ${applyRounds} rounds`);
+  const rounds = await benchApplyUnderLoad({ rounds: applyRounds, workers, connections: lowConnections, bigRoutes: applyRoutes, steadySeconds: 3, loadSeconds: 15 });
+  for (const [i, r] of rounds.entries()) {
+    console.log(
+      `  round ${i + 1}: steady p99 ${r.steadyP99Ms.toFixed(1)} ms; during the apply (${r.applyMs} ms, ${r.requestsDuringApply} requests) p99 ${r.applyP99Ms.toFixed(1)} ms (${(r.applyP99Ms / r.steadyP99Ms).toFixed(1)}x), max ${r.applyMaxMs.toFixed(1)} ms; ${r.failed} not 200`,
+    );
+  }
   console.log("");
 }
 
