@@ -39,6 +39,8 @@ export interface GatewayOptions {
   traceRetentionHours: number;
   /** How often rollups and spans are written to the database. */
   telemetryFlushMs: number;
+  /** Estimated bytes of spans a worker keeps waiting for the database; past it new spans are dropped and counted. */
+  traceBufferBytes: number;
   /** OTLP/HTTP collector (Jaeger, Tempo...) that spans are also exported to. */
   otlpEndpoint: string | null;
   /** The forwarding engine. */
@@ -117,6 +119,7 @@ export function readGatewayOptions(env: NodeJS.ProcessEnv = process.env): Gatewa
     traceSlowMs: int(env, "GATEWAY_TRACE_SLOW_MS", 1_000, 1, 3_600_000),
     traceRetentionHours: int(env, "GATEWAY_TRACE_RETENTION_HOURS", 72, 1, 24 * 90),
     telemetryFlushMs: int(env, "GATEWAY_TELEMETRY_FLUSH_MS", 5_000, 100, 600_000),
+    traceBufferBytes: int(env, "GATEWAY_TRACE_BUFFER_BYTES", 32 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || null,
     forwarder: forwarderKind(env.GATEWAY_FORWARDER),
     balanceConnections: flag(env, "GATEWAY_BALANCE_CONNECTIONS", true),

@@ -44,7 +44,14 @@ export function startWorkerTelemetry(deps: {
   const counters = new TrafficCounters();
   const drops = new TelemetryDrops();
   const rollups = new RollupRecorder({ write: (rows) => writeRollups(db, rows), drops });
-  const traces = new TraceRecorder({ slowMs: options.traceSlowMs, write: (rows) => writeSpans(db, rows), otlpEndpoint: options.otlpEndpoint, worker: deps.workerId, drops });
+  const traces = new TraceRecorder({
+    slowMs: options.traceSlowMs,
+    write: (rows) => writeSpans(db, rows),
+    otlpEndpoint: options.otlpEndpoint,
+    worker: deps.workerId,
+    drops,
+    maxPendingBytes: options.traceBufferBytes,
+  });
   const perWorker = (value: number) => [{ labels: { worker }, value }];
 
   createWorkerRegistry([
