@@ -64,8 +64,10 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     };
     tellPrimary(message);
   };
+  // One heartbeat in flight at a time: ticks while the database stalls join it instead of queueing more writes.
+  let beating: Promise<void> | null = null;
   const heartbeat = () =>
-    recordHeartbeat(db, {
+    (beating ??= recordHeartbeat(db, {
       id,
       host: hostname(),
       pid: process.pid,
@@ -75,7 +77,9 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
       appliedAt: watcher.state.appliedAt,
       rejectedVersion: watcher.state.rejectedVersion,
       lastError: watcher.state.lastError,
-    }).catch((error) => log.debug({ err: (error as Error).message }, "heartbeat failed; database away?"));
+    })
+      .catch((error) => log.debug({ err: (error as Error).message }, "heartbeat failed; database away?"))
+      .finally(() => (beating = null)));
 
   const share = new ConnectionShare(options.balanceConnections);
   const clients = new ClientConnections();
