@@ -121,6 +121,10 @@ describe("Prometheus metrics", () => {
     expect(versions).toEqual([1, 1]);
     expect(text).toContain("# TYPE bulwark_request_duration_seconds histogram");
     expect(text).toMatch(/bulwark_event_loop_delay_seconds\{worker="\d+"\}/);
+    // The telemetry buffers' own state, by kind: nothing dropped in a run whose database kept up.
+    expect(text).toMatch(/bulwark_telemetry_pending_bytes\{kind="span",worker="\d+"\} \d+/);
+    expect(text).toMatch(/bulwark_worker_resident_memory_bytes\{worker="\d+"\} \d+/);
+    expect(text).not.toMatch(/bulwark_telemetry_dropped_total\{[^}]*\} [1-9]/);
   });
 });
 
