@@ -18,6 +18,8 @@ export interface ApplyRound {
   applyP99Ms: number;
   applyMaxMs: number;
   applyMs: number;
+  /** How long publishDraft itself took (the console's side: validating and writing 20,000 routes), part of applyMs. */
+  publishMs: number;
   requestsDuringApply: number;
   failed: number;
 }
@@ -71,6 +73,7 @@ export async function benchApplyUnderLoad(options: { rounds: number; workers: nu
       await new Promise((r) => setTimeout(r, options.steadySeconds * 1000));
       const published = Date.now();
       const { version } = await publishDraft(db, { author: "bench" });
+      const publishMs = Date.now() - published;
       await waitForAllWorkers(gateway.adminPort, version, options.workers);
       const applied = Date.now();
       const samples = await load;
@@ -84,6 +87,7 @@ export async function benchApplyUnderLoad(options: { rounds: number; workers: nu
         ),
         applyMaxMs: Math.max(0, ...during.map(([, ms]) => ms)),
         applyMs: applied - published,
+        publishMs,
         requestsDuringApply: during.length,
         failed: samples.filter(([, , status]) => status !== 200).length,
       });
