@@ -61,6 +61,7 @@ describe("telemetry while PostgreSQL stalls span writes", () => {
     await locker.query("BEGIN");
     await locker.query("LOCK TABLE trace_spans IN ACCESS EXCLUSIVE MODE");
     let locked = true;
+    const started = Date.now();
     try {
       await flood(200); // warm up, and a write is now stuck on the lock
       const before = sample(await metrics(), "bulwark_worker_resident_memory_bytes");
@@ -74,6 +75,12 @@ describe("telemetry while PostgreSQL stalls span writes", () => {
       expect(dropped).toBeGreaterThan(1000);
       expect(after - before).toBeLessThan(200 * 1024 * 1024);
       console.log(`rss before ${Math.round(before / 2 ** 20)} MiB, after ${Math.round(after / 2 ** 20)} MiB; dropped ${dropped} spans; pending ${pendingBytes} bytes`);
+
+      // Said in the worker's log, at most once per 30 s however many were dropped.
+      await eventually(() => gateway.output().includes("telemetry dropped"), "the drops logged");
+      const lines = gateway.output().split("telemetry dropped").length - 1;
+      expect(lines).toBeGreaterThanOrEqual(1);
+      expect(lines).toBeLessThanOrEqual(1 + Math.floor((Date.now() - started) / 30_000));
 
       await locker.query("COMMIT");
       locked = false;
