@@ -2,7 +2,7 @@ import FindMyWay from "find-my-way";
 import { describe, expect, it, vi } from "vitest";
 import { claimedPaths, GatewayConfigSchema, HTTP_METHODS, type GatewayConfigInput, type Route } from "@bulwark/config/schema";
 import { routeKey } from "@bulwark/config/canonical-form";
-import { compileRouter } from "./compile-router";
+import { compileRouter, compileRouterInSlices } from "./compile-router";
 
 const routesOf = (routes: GatewayConfigInput["routes"]) => GatewayConfigSchema.parse({ services: [{ name: "s", targets: [{ address: "127.0.0.1:1" }] }], routes }).routes;
 
@@ -119,5 +119,31 @@ describe("compileRouter", () => {
     } finally {
       get.mockRestore();
     }
+  });
+});
+
+describe("compileRouterInSlices", () => {
+  it("builds the router compileRouter builds, giving the event loop back between steps", async () => {
+    const routes = routesOf([
+      { name: "exams", path: "/exams", service: "s" },
+      { name: "submit", path: "/exams/:id/submissions", pathType: "template", service: "s", methods: ["POST"] },
+      { name: "tenant", path: "/exams", service: "s", hosts: ["*.campus.edu"], methods: ["GET"] },
+      { name: "health", path: "/health", pathType: "exact", service: "s" },
+    ]);
+    const entries = routes.map((route) => ({ route, target: route.name }));
+    let yields = 0;
+    const sliced = await compileRouterInSlices(entries, { due: () => true, yield: async () => void yields++ });
+    const whole = compileRouter(entries);
+    for (const [method, path, host] of [
+      ["GET", "/exams/1/submissions", "gw"],
+      ["POST", "/exams/1/submissions", "gw"],
+      ["GET", "/exams/x", "lyon.campus.edu"],
+      ["POST", "/exams/x", "lyon.campus.edu"],
+      ["GET", "/health", "gw"],
+      ["GET", "/nothing", "gw"],
+    ]) {
+      expect(sliced.find(method, path, host)?.route ?? null).toBe(whole.find(method, path, host)?.route ?? null);
+    }
+    expect(yields).toBeGreaterThanOrEqual(routes.length);
   });
 });

@@ -1,5 +1,6 @@
 import FindMyWay from "find-my-way";
 import { routeKey } from "@bulwark/config/canonical-form";
+import type { Slices } from "@bulwark/config/parse-in-slices";
 import { claimedPaths, HTTP_METHODS, type Route } from "@bulwark/config/schema";
 
 /** Index of each method the gateway routes in a method table. */
@@ -128,9 +129,29 @@ class StaticIndex<T> {
  * it. With no method-restricted routes there is no second tree at all.
  */
 export function compileRouter<T>(routes: readonly { route: Route; target: T }[]): CompiledRouter<T> {
+  const steps = routerSteps(routes);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** compileRouter, giving the event loop back between steps whenever `slices` says so (config-watcher's apply). */
+export async function compileRouterInSlices<T>(routes: readonly { route: Route; target: T }[], slices: Slices): Promise<CompiledRouter<T>> {
+  const steps = routerSteps(routes);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (slices.due()) await slices.yield();
+  }
+}
+
+/** The router's build, one route or pattern per step. */
+function* routerSteps<T>(routes: readonly { route: Route; target: T }[]): Generator<void, CompiledRouter<T>> {
   const byKey = new Map<string, Registration<T>>();
   const index = new StaticIndex<T>();
   for (const { route, target } of routes) {
+    yield;
     const methods = route.methods.length ? route.methods.map((m) => METHOD_INDEX[m]) : ALL_METHODS;
     if (route.hosts.length === 0 && route.pathType !== "template") {
       const [path, wildcard] = claimedPaths(route);
@@ -172,21 +193,27 @@ export function compileRouter<T>(routes: readonly { route: Route; target: T }[])
   const main = newTree();
   const partial: Registration<T>[] = [];
   for (const reg of byKey.values()) {
+    yield;
     register(main, reg);
     if (reg.targets.includes(undefined)) partial.push(reg);
   }
 
-  const fallbacks: (ReturnType<typeof newTree> | null)[] = HTTP_METHODS.map((_, m) => {
+  const fallbacks: (ReturnType<typeof newTree> | null)[] = [];
+  for (let m = 0; m < HTTP_METHODS.length; m++) {
     const lacking = partial.filter((p) => p.targets[m] === undefined);
-    if (lacking.length === 0) return null;
+    if (lacking.length === 0) {
+      fallbacks.push(null);
+      continue;
+    }
     const tree = newTree();
     for (const reg of byKey.values()) {
       if (reg.targets[m] === undefined) continue;
+      yield;
       const overlaps = lacking.some((p) => (p.literal.startsWith(reg.literal) || reg.literal.startsWith(p.literal)) && hostsMayOverlap(p.host, reg.host));
       if (overlaps) register(tree, reg);
     }
-    return tree;
-  });
+    fallbacks.push(tree);
+  }
 
   const hit = (found: FindMyWay.FindResult<FindMyWay.HTTPVersion.V1> | null, m: number, escaped: boolean): { match: RouterMatch<T>; literal: number } | null => {
     if (found === null) return null;

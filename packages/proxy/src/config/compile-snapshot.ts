@@ -12,7 +12,7 @@ import { CircuitBreaker } from "../upstream/circuit-breaker";
 import { OutlierDetector } from "../upstream/outlier-detector";
 import { ActiveHealth } from "../upstream/target-health";
 import type { UpstreamTarget } from "../upstream/upstream-target";
-import { compileRouter } from "./compile-router";
+import { compileRouter, compileRouterInSlices, type CompiledRouter } from "./compile-router";
 import type { Slices } from "@bulwark/config/parse-in-slices";
 
 export interface RouteMatch {
@@ -128,8 +128,7 @@ function prepare(config: GatewayConfig, registry: RuntimeRegistry, runtime: Gate
   return { used, context };
 }
 
-function finish(config: GatewayConfig, meta: { version: number; hash: string }, registry: RuntimeRegistry, used: Set<string>, routes: { route: Route; target: CompiledRoute }[]): Snapshot {
-  const router = compileRouter(routes);
+function finish(config: GatewayConfig, meta: { version: number; hash: string }, registry: RuntimeRegistry, used: Set<string>, router: CompiledRouter<CompiledRoute>): Snapshot {
   for (const key of registry.keys()) if (!used.has(key)) registry.delete(key);
   return Object.freeze({
     version: meta.version,
@@ -147,13 +146,7 @@ function finish(config: GatewayConfig, meta: { version: number; hash: string }, 
  */
 export function compileSnapshot(config: GatewayConfig, meta: { version: number; hash: string }, registry: RuntimeRegistry = new Map(), runtime: GatewayRuntime = createRuntime()): Snapshot {
   const { used, context } = prepare(config, registry, runtime);
-  return finish(
-    config,
-    meta,
-    registry,
-    used,
-    config.routes.map((route) => ({ route, target: compileRoute(route, registry, used, context) })),
-  );
+  return finish(config, meta, registry, used, compileRouter(config.routes.map((route) => ({ route, target: compileRoute(route, registry, used, context) }))));
 }
 
 /**
@@ -167,5 +160,5 @@ export async function compileSnapshotInSlices(config: GatewayConfig, meta: { ver
     routes.push({ route, target: compileRoute(route, registry, used, context) });
     if (slices.due()) await slices.yield();
   }
-  return finish(config, meta, registry, used, routes);
+  return finish(config, meta, registry, used, await compileRouterInSlices(routes, slices));
 }
