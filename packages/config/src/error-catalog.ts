@@ -48,6 +48,12 @@ export const GATEWAY_ERRORS = frozen({
     side: "gateway",
     meaning: "the request took too long to arrive (GATEWAY_HEADERS_TIMEOUT_MS, GATEWAY_REQUEST_TIMEOUT_MS); the connection is closed",
   },
+  CLIENT_BODY_TIMEOUT: {
+    status: 408,
+    side: "gateway",
+    meaning:
+      "the client was still sending the request body when the route's timeout (timeouts.responseHeaderMs or totalMs) ran out; counted against the client, not the service; the connection is closed",
+  },
   PAYLOAD_TOO_LARGE: { status: 413, side: "gateway", meaning: "the request body is larger than this route accepts (maxBodyBytes); the connection is closed" },
   RATE_LIMITED: { status: 429, side: "gateway", meaning: "too many requests for this route; slow down and retry after Retry-After seconds" },
   HEADERS_TOO_LARGE: { status: 431, side: "gateway", meaning: "the request's headers are too large, or more than GATEWAY_MAX_HEADERS fields; the connection is closed" },

@@ -1,15 +1,20 @@
 import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { PassThrough } from "node:stream";
 import httpProxy from "http-proxy";
 import { type GatewayError, upstreamError } from "../errors";
 import { headersObject } from "../pipeline/upstream-headers";
-import { BODY_TOO_LARGE, HEADER_TIMEOUT, MID_BODY_RESET, CONNECT_TIMEOUT, TOTAL_TIMEOUT, writeUpstreamHead, type ForwardCall, type Forwarder } from "./forwarder";
+import { BODY_TOO_LARGE, HEADER_TIMEOUT, MID_BODY_RESET, CONNECT_TIMEOUT, TOTAL_TIMEOUT, timeoutOf, writeUpstreamHead, type ForwardCall, type Forwarder } from "./forwarder";
 
 const CTX = Symbol("bulwark.forward");
 
 interface Attempt {
   call: ForwardCall;
+  req: IncomingMessage;
   res: ServerResponse;
+  /** What http-proxy pipes upstream in place of the client's body; the body goes into it once connected. */
+  body: PassThrough | null;
+  bodyStarted: boolean;
   proxyReq: ClientRequest | null;
   /** Connect and response-header timers, cleared when the response headers arrive. */
   connectTimer: NodeJS.Timeout | null;
@@ -33,7 +38,33 @@ function settle(a: Attempt, error: GatewayError | null, status: number) {
   clearTimers(a);
   if (a.totalTimer !== null) clearTimeout(a.totalTimer);
   a.res.removeListener("close", a.onClientClose);
+  if (error !== null && a.body !== null) a.req.unpipe(a.body);
   a.call.onDone(error, status);
+}
+
+/**
+ * The connection is there: the request goes out, and only now the client's body starts to flow (counted
+ * against the route's limit), so an attempt that cannot connect leaves it unread for the next attempt.
+ */
+function startRequest(a: Attempt): void {
+  if (a.settled) return;
+  a.call.requestSent = true;
+  if (a.body === null || a.bodyStarted) return;
+  a.bodyStarted = true;
+  const { req, call } = a;
+  if (call.maxBodyBytes !== Infinity && !req.complete) {
+    let received = 0;
+    const count = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > call.maxBodyBytes) {
+        req.removeListener("data", count);
+        if (a.proxyReq) a.proxyReq.destroy(BODY_TOO_LARGE);
+        else settle(a, BODY_TOO_LARGE, 413);
+      }
+    };
+    req.on("data", count);
+  }
+  req.pipe(a.body);
 }
 
 /**
@@ -60,6 +91,7 @@ export function createHttpProxyForwarder(options: { maxSockets?: number } = {}):
       return;
     }
     a.proxyReq = proxyReq;
+    // http-proxy emits this on the request's "socket" event.
     const socket = proxyReq.socket as Socket | null;
     if (socket?.connecting) {
       a.connectTimer = setTimeout(() => proxyReq.destroy(CONNECT_TIMEOUT), a.call.timeouts.connectMs);
@@ -67,8 +99,9 @@ export function createHttpProxyForwarder(options: { maxSockets?: number } = {}):
         a.call.connectedAt = performance.now();
         if (a.connectTimer !== null) clearTimeout(a.connectTimer);
         a.connectTimer = null;
+        startRequest(a);
       });
-    }
+    } else startRequest(a);
   });
 
   proxy.on("proxyRes", (proxyRes: IncomingMessage, req: TrackedRequest, res: ServerResponse) => {
@@ -119,9 +152,10 @@ export function createHttpProxyForwarder(options: { maxSockets?: number } = {}):
 
   return {
     forward(req, res, target, call) {
-      const a: Attempt = { call, res, proxyReq: null, connectTimer: null, headerTimer: null, totalTimer: null, onClientClose: () => {}, settled: false };
+      const a: Attempt = { call, req, res, body: null, bodyStarted: false, proxyReq: null, connectTimer: null, headerTimer: null, totalTimer: null, onClientClose: () => {}, settled: false };
       (req as TrackedRequest)[CTX] = a;
-      const expire = (error: GatewayError) => () => {
+      const expire = (timeout: GatewayError) => () => {
+        const error = timeoutOf(timeout, req, a.bodyStarted, a.proxyReq);
         if (res.headersSent) {
           res.destroy();
           a.proxyReq?.destroy();
@@ -139,24 +173,17 @@ export function createHttpProxyForwarder(options: { maxSockets?: number } = {}):
       res.once("close", a.onClientClose);
       const send = () => {
         if (a.settled) return;
-        // Counted from here on, with http-proxy's pipe set up in the same tick: a data listener makes the body
-        // flow, and nothing must flow before the pipe is there to take it.
-        if (call.maxBodyBytes !== Infinity && !req.complete) {
-          let received = 0;
-          const count = (chunk: Buffer) => {
-            received += chunk.length;
-            if (received > call.maxBodyBytes) {
-              req.removeListener("data", count);
-              if (a.proxyReq) a.proxyReq.destroy(BODY_TOO_LARGE);
-              else settle(a, BODY_TOO_LARGE, 413);
-            }
-          };
-          req.on("data", count);
-        }
         try {
           // http-proxy copies req.headers into its upstream request: hand it the pipeline's rewritten list.
           req.headers = headersObject(call.upstreamHeaders);
-          proxy.web(req, res, { target: { host: target.host, port: target.port, protocol: "http:" } as unknown as httpProxy.ProxyTargetUrl });
+          let buffer: PassThrough | undefined;
+          if (call.hasBody) {
+            buffer = a.body = new PassThrough();
+            // With Expect, http-proxy announces no proxyReq, so startRequest would never run: the body goes at
+            // once, and the attempt counts as sent.
+            if (req.headers.expect !== undefined) startRequest(a);
+          }
+          proxy.web(req, res, { target: { host: target.host, port: target.port, protocol: "http:" } as unknown as httpProxy.ProxyTargetUrl, buffer });
         } catch (error) {
           settle(a, upstreamError(error as NodeJS.ErrnoException), 502);
         }

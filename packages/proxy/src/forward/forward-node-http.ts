@@ -3,7 +3,7 @@ import type { Socket } from "node:net";
 import type { UpstreamTarget } from "../upstream/upstream-target";
 import { UpstreamPool } from "../upstream/upstream-pool";
 import { GatewayError, upstreamError } from "../errors";
-import { BODY_TOO_LARGE, CONNECT_TIMEOUT, HEADER_TIMEOUT, MID_BODY_RESET, TOTAL_TIMEOUT, writeUpstreamHead, type ForwardCall, type Forwarder } from "./forwarder";
+import { BODY_TOO_LARGE, CONNECT_TIMEOUT, HEADER_TIMEOUT, MID_BODY_RESET, TOTAL_TIMEOUT, timeoutOf, writeUpstreamHead, type ForwardCall, type Forwarder } from "./forwarder";
 
 const ATTEMPT = Symbol("bulwark.attempt");
 const BAD_UPSTREAM_REQUEST = new GatewayError("GATEWAY_ERROR", "the gateway could not build the upstream request");
@@ -22,6 +22,8 @@ class Attempt {
   /** The timer's current deadline, so a nearer one can replace it. */
   armedFor = 0;
   connecting = false;
+  /** The client's body is being piped upstream (from the moment the connection is there, not before). */
+  bodyStarted = false;
   gotHeaders = false;
   status = 0;
   received = 0;
@@ -44,7 +46,11 @@ function settle(a: Attempt, error: GatewayError | null, status: number): void {
   if (a.timer !== null) clearTimeout(a.timer);
   a.timer = null;
   a.res.removeListener("close", onClientClose);
-  if (a.call.maxBodyBytes !== Infinity) a.req.removeListener("data", countBody);
+  if (a.bodyStarted) {
+    if (a.call.maxBodyBytes !== Infinity) a.req.removeListener("data", countBody);
+    // A failed attempt takes no more of the body (nor does its error hold the client's stream).
+    if (error !== null && a.proxyReq !== null) a.req.unpipe(a.proxyReq);
+  }
   a.call.onDone(error, status);
 }
 
@@ -70,7 +76,8 @@ function onTimer(a: Attempt): void {
   arm(a, next, now - 1);
 }
 
-function expire(a: Attempt, error: GatewayError): void {
+function expire(a: Attempt, timeout: GatewayError): void {
+  const error = timeoutOf(timeout, a.req, a.bodyStarted, a.proxyReq);
   // With the answer under way, the client connection is closed: a cut-short body must not look complete.
   const sent = a.res.headersSent;
   settle(a, error, error.status);
@@ -98,7 +105,8 @@ function countBody(this: Tagged<IncomingMessage>, chunk: Buffer): void {
 
 function onSocket(this: Tagged<ClientRequest>, socket: Tagged<Socket>): void {
   const a = this[ATTEMPT];
-  if (a === undefined || a.settled || !socket.connecting) return;
+  if (a === undefined || a.settled) return;
+  if (!socket.connecting) return startRequest(a); // a kept-alive connection
   a.connecting = true;
   a.connectDeadline = a.started + a.call.timeouts.connectMs;
   if (a.connectDeadline < a.armedFor) arm(a, a.connectDeadline, performance.now());
@@ -112,6 +120,21 @@ function onConnect(this: Tagged<Socket>): void {
   if (a === undefined) return;
   a.connecting = false;
   a.call.connectedAt = performance.now();
+  startRequest(a);
+}
+
+/**
+ * The connection is there: from now on the request goes out. The client's body is piped only now, so an
+ * attempt that cannot connect leaves it unread in the client's stream, for the next attempt to send.
+ */
+function startRequest(a: Attempt): void {
+  if (a.settled) return;
+  a.call.requestSent = true;
+  if (!a.call.hasBody || a.bodyStarted) return;
+  a.bodyStarted = true;
+  const { req } = a;
+  if (a.call.maxBodyBytes !== Infinity) req.on("data", countBody);
+  req.pipe(a.proxyReq!);
 }
 
 function onUpstreamError(this: Tagged<ClientRequest>, err: NodeJS.ErrnoException): void {
@@ -204,12 +227,9 @@ function send(a: Attempt, target: UpstreamTarget, agent: Agent): void {
   proxyReq.on("error", onUpstreamError);
   proxyReq.on("socket", onSocket);
   proxyReq.on("response", onResponse);
-  if (!call.hasBody) {
-    proxyReq.end();
-    return;
-  }
-  if (call.maxBodyBytes !== Infinity) req.on("data", countBody);
-  req.pipe(proxyReq);
+  // A request without a body is ended at once (node holds it until the socket connects); one with a body
+  // waits for the connection (startRequest).
+  if (!call.hasBody) proxyReq.end();
 }
 
 /**

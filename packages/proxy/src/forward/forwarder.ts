@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
 import type { Timeouts } from "@bulwark/config/schema";
 import { GatewayError } from "../errors";
 import type { UpstreamTarget } from "../upstream/upstream-target";
@@ -19,6 +19,12 @@ export interface ForwardCall {
   readonly responseHeaders: readonly string[];
   /** The upstream's answer has arrived: true sends it to the client, false drops it (a retry follows). */
   onResponse(proxyRes: IncomingMessage): boolean;
+  /**
+   * Set by the forwarder once the attempt has a connected socket and starts writing the request. While it is
+   * false nothing of the request has left the gateway and the client's body has not been read, so an attempt
+   * that fails before (refused, unreachable, connect timeout) may be made again for any method, body or not.
+   */
+  requestSent: boolean;
   /** When this attempt's new connection was made (0: a kept-alive one was reused), and its answer began. */
   connectedAt: number;
   firstByteAt: number;
@@ -64,7 +70,20 @@ export const CONNECT_TIMEOUT = new GatewayError("UPSTREAM_CONNECT_TIMEOUT", "the
 export const HEADER_TIMEOUT = new GatewayError("UPSTREAM_TIMEOUT", "the upstream did not answer in time");
 export const TOTAL_TIMEOUT = new GatewayError("UPSTREAM_TIMEOUT", "the upstream did not finish in time");
 export const MID_BODY_RESET = new GatewayError("UPSTREAM_CONNECTION_RESET", "the upstream closed the connection mid-body");
+export const CLIENT_BODY_TIMEOUT = new GatewayError("CLIENT_BODY_TIMEOUT", "the request body did not arrive in time");
 export const BODY_TOO_LARGE = new GatewayError("PAYLOAD_TOO_LARGE", "the request body is larger than this route accepts");
+
+/**
+ * Which side a response-header or total timeout belongs to: the client's when it is still sending its body
+ * while the upstream takes all it is given (the upstream cannot answer a request it has not received; nginx's
+ * client_body_timeout), else the upstream's. A client's slowness must not open a healthy service's breaker.
+ */
+export function timeoutOf(error: GatewayError, req: IncomingMessage, bodyStarted: boolean, proxyReq: ClientRequest | null): GatewayError {
+  if (error === CONNECT_TIMEOUT || !bodyStarted || req.complete) return error;
+  // Blocked on the upstream not reading (backpressure): the upstream's timeout after all.
+  if (proxyReq !== null && proxyReq.writableNeedDrain) return error;
+  return CLIENT_BODY_TIMEOUT;
+}
 
 /** Which engine forwards: node:http (default, measured faster) or the http-proxy library. */
 export type ForwarderKind = "node" | "http-proxy";

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { upstreamError } from "../errors";
-import { writeUpstreamHead, type ForwardCall, type Forwarder } from "../forward/forwarder";
+import { CLIENT_BODY_TIMEOUT, writeUpstreamHead, type ForwardCall, type Forwarder } from "../forward/forwarder";
 import type { UpstreamTarget } from "../upstream/upstream-target";
 
 /** What an attempt does, scripted by a test. */
@@ -8,6 +8,18 @@ export type FakeAttempt = (call: ForwardCall, res: ServerResponse, target: Upstr
 
 /** An upstream that refuses the connection (nothing was sent). */
 export const refuse: FakeAttempt = (call) => call.onDone(upstreamError(Object.assign(new Error("refused"), { code: "ECONNREFUSED" })), 502);
+
+/** An upstream that took the request (the connection was made, the request went out) and then reset it, unanswered. */
+export const resetAfterSend: FakeAttempt = (call) => {
+  call.requestSent = true;
+  call.onDone(upstreamError(Object.assign(new Error("reset"), { code: "ECONNRESET" })), 502);
+};
+
+/** A client still sending its body when the route's timeout ran out, as the forwarders report it. */
+export const clientBodyTimeout: FakeAttempt = (call) => {
+  call.requestSent = true;
+  call.onDone(CLIENT_BODY_TIMEOUT, 408);
+};
 
 /** An upstream that answers `status` with `body`, relayed the way the real forwarders relay it. */
 export function answer(status: number, body = "", headers: Record<string, string> = {}): FakeAttempt {

@@ -7,7 +7,8 @@ import { respondComplete, respondError } from "./respond-phase";
 
 const CIRCUIT_OPEN = new GatewayError("CIRCUIT_OPEN", "the service's circuit breaker is open; it is failing and gets time to recover");
 const NO_TARGET = new GatewayError("NO_HEALTHY_UPSTREAM", "the service has no target that can take the request");
-// Failures where the upstream never saw the request (or reset before answering): safe to retry idempotent requests.
+// Failures after the request went out where the upstream may not have acted on it (a reset before any answer):
+// retried for the route's methods, without a body. A failure before it went out is retried for every method.
 const RETRYABLE = new Set(["UPSTREAM_CONNECTION_REFUSED", "UPSTREAM_UNREACHABLE", "UPSTREAM_CONNECT_TIMEOUT", "UPSTREAM_CONNECTION_RESET"]);
 
 /**
@@ -40,15 +41,21 @@ function attemptNow(request: RequestContext): void {
   const now = performance.now();
   request.attemptStarted = now;
   request.connectedAt = request.firstByteAt = 0;
+  request.requestSent = false;
   request.remainingMs = Math.max(1, request.route.timeouts.totalMs - (now - request.started));
   request.env.forwarder.forward(request.req, request.res, service.targets[index], request);
 }
 
-/** May this request be tried again? Takes a slot of the retry budget when it may. */
-function mayRetry(request: RequestContext): boolean {
+/**
+ * May this request be tried again? Takes a slot of the retry budget when it may. `unsent`: the attempt failed
+ * before anything of the request left the gateway (nginx's proxy_next_upstream error, Envoy's connect-failure),
+ * so the upstream never saw it and the client's body is still unread: any method may go again, body or not.
+ * Otherwise only the route's methods without a body (a streamed body cannot be sent twice).
+ */
+function mayRetry(request: RequestContext, unsent: boolean): boolean {
   const retry = request.route.retry;
-  if (retry === null || request.attempt >= retry.attempts || request.hasBody || request.res.destroyed) return false;
-  if (!retry.methods.has(request.method)) return false;
+  if (retry === null || request.attempt >= retry.attempts || request.res.destroyed) return false;
+  if (!unsent && (request.hasBody || !retry.methods.has(request.method))) return false;
   if (performance.now() - request.started >= request.route.timeouts.totalMs) return false;
   if (!request.route.runtime.retryBudget.tryRetry()) return false;
   request.slotReserved = true;
@@ -59,7 +66,7 @@ function mayRetry(request: RequestContext): boolean {
 export function onUpstreamResponse(request: RequestContext, answer: IncomingMessage): boolean {
   const status = answer.statusCode ?? 502;
   const retry = request.route.retry;
-  if (retry !== null && retry.statuses[status] === 1 && mayRetry(request)) {
+  if (retry !== null && retry.statuses[status] === 1 && mayRetry(request, false)) {
     request.dropForRetry = true;
     return false;
   }
@@ -90,8 +97,9 @@ export function onAttemptDone(request: RequestContext, error: GatewayError | nul
     request.slotInUse = false;
     request.route.runtime.retryBudget.retryFinished();
   }
-  // Upstream 5xx and connection failures count against the target and the breaker; a client hanging up and
-  // errors the gateway made itself (413) say nothing about the upstream.
+  // Upstream 5xx and connection failures count against the target and the breaker; a client hanging up, a
+  // client too slow with its body (CLIENT_BODY_TIMEOUT) and errors the gateway made itself (413) say nothing
+  // about the upstream.
   const upstreamFailed = error !== null ? error.upstream : status >= 500;
   if (status === 499 || (error !== null && !error.upstream)) rt.breaker?.cancel();
   else {
@@ -103,7 +111,9 @@ export function onAttemptDone(request: RequestContext, error: GatewayError | nul
     return retryLater(request);
   }
   if (error !== null) {
-    if (!request.res.headersSent && RETRYABLE.has(error.code) && mayRetry(request)) return retryLater(request);
+    if (!request.res.headersSent && error.upstream && (request.requestSent ? RETRYABLE.has(error.code) && mayRetry(request, false) : mayRetry(request, true))) return retryLater(request);
+    // The rest of a body that was not read cannot be told from a next request: the connection closes.
+    if (error.code === "CLIENT_BODY_TIMEOUT" && !request.res.headersSent) request.res.setHeader("connection", "close");
     return respondError(request, error);
   }
   if (status === 499) return finishRequest(request, 499, null);

@@ -4,7 +4,7 @@ import { GatewayConfigSchema, type GatewayConfigInput, type RouteInput } from "@
 import { compileSnapshot } from "../config/compile-snapshot";
 import { LoadMonitor } from "../policies/load-monitor";
 import type { FinishedRequest } from "./compiled-route";
-import { answer, FakeForwarder, refuse } from "./fake-forwarder";
+import { answer, clientBodyTimeout, FakeForwarder, refuse, resetAfterSend } from "./fake-forwarder";
 import { createRuntime } from "./gateway-runtime";
 import { createRequestHandler } from "./handle-request";
 
@@ -116,7 +116,7 @@ describe("forward phase", () => {
 
   it("does not retry a method the route does not retry", async () => {
     const gw = gateway([route({ retries: { methods: ["GET"] } })]);
-    gw.forwarder.then(refuse, answer(200));
+    gw.forwarder.then(resetAfterSend, answer(200));
     const { res } = await gw.send("DELETE", "/r");
     expect(res.statusCode).toBe(502);
     expect(gw.forwarder.attempts).toHaveLength(1);
@@ -237,5 +237,69 @@ describe("log phase", () => {
     await new Promise((ok) => setTimeout(ok, 5));
     expect(seen).toEqual(["404 null ROUTE_NOT_FOUND", "502 r UPSTREAM_CONNECTION_REFUSED", "200 r null"]);
     expect(gw.logged).toHaveLength(0);
+  });
+});
+
+describe("forward phase: which failures are retried, and whose they are", () => {
+  const post = { "content-type": "text/plain", "content-length": "5" };
+
+  it("retries a POST with a body whose connection was refused, since nothing of it was sent", async () => {
+    const gw = gateway([route()]);
+    gw.forwarder.then(refuse, answer(201, "made"));
+    const { res, finished } = await gw.send("POST", "/r", post);
+    expect(res.statusCode).toBe(201);
+    expect(gw.forwarder.attempts.map((a) => a.target)).toEqual(["10.0.0.1:80", "10.0.0.2:80"]);
+    expect(finished!.attempt).toBe(1);
+  });
+
+  it("retries a refused connection for a method the route does not list, even with no methods listed", async () => {
+    const gw = gateway([route({ retries: { methods: [] } }), route({ name: "p", path: "/p", retries: { methods: ["GET"] } })]);
+    gw.forwarder.then(refuse, answer(200), refuse, answer(200));
+    expect((await gw.send("GET", "/r")).res.statusCode).toBe(200);
+    expect((await gw.send("PATCH", "/p", post)).res.statusCode).toBe(200);
+    expect(gw.forwarder.attempts).toHaveLength(4);
+  });
+
+  it("does not retry a POST the upstream took and then reset, nor a GET with a body", async () => {
+    const gw = gateway([route({ retries: { attempts: 3, methods: ["GET", "POST"] } })]);
+    gw.forwarder.then(resetAfterSend, resetAfterSend, answer(200));
+    const postAnswer = await gw.send("POST", "/r", post);
+    expect(postAnswer.res.statusCode).toBe(502);
+    expect(postAnswer.body!.error!.code).toBe("UPSTREAM_CONNECTION_RESET");
+    expect((await gw.send("GET", "/r", post)).res.statusCode).toBe(502);
+    expect(gw.forwarder.attempts).toHaveLength(2);
+  });
+
+  it("retries a bodyless GET the upstream reset, but never a route with attempts: 0", async () => {
+    const gw = gateway([route(), route({ name: "off", path: "/off", retries: { attempts: 0 } })]);
+    gw.forwarder.then(resetAfterSend, answer(200), refuse, answer(200));
+    expect((await gw.send("GET", "/r")).res.statusCode).toBe(200);
+    expect((await gw.send("POST", "/off", post)).res.statusCode).toBe(502);
+    expect(gw.forwarder.attempts).toHaveLength(3);
+  });
+
+  it("retries refused connections only while the retry budget has room", async () => {
+    const gw = gateway([route({ retries: { attempts: 5, backoffMs: 1, maxBackoffMs: 1, minRetryConcurrency: 0, budgetPercent: 1 } })]);
+    gw.forwarder.then(refuse, answer(200));
+    const { res } = await gw.send("POST", "/r", post);
+    expect(res.statusCode).toBe(502);
+    expect(gw.forwarder.attempts).toHaveLength(1);
+  });
+
+  it("answers a client too slow with its body 408 and closes, without counting it against the service's breaker", async () => {
+    const gw = gateway([route({ retries: { attempts: 2 } })], {
+      services: [{ name: "svc", targets: [{ address: "10.0.0.1:80" }], circuitBreaker: { minimumCalls: 2, failureRatePercent: 50, openMs: 60_000 } }],
+    });
+    for (let i = 0; i < 5; i++) {
+      gw.forwarder.then(clientBodyTimeout);
+      const slow = await gw.send("POST", "/r", post);
+      expect(slow.res.statusCode).toBe(408);
+      expect(slow.body!.error!.code).toBe("CLIENT_BODY_TIMEOUT");
+      expect(slow.res.headers.connection).toBe("close");
+      expect(slow.finished!.outcome).toBe("rejected");
+    }
+    expect(gw.forwarder.attempts).toHaveLength(5); // not retried
+    const normal = await gw.send("GET", "/r");
+    expect(normal.res.statusCode).toBe(200);
   });
 });

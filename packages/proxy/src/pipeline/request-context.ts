@@ -27,7 +27,7 @@ export class RequestContext implements RequestState, ForwardCall, FinishedReques
   path = "";
   method = "";
   contentLength: string | undefined = undefined;
-  /** The request carries a body (which the gateway streams, so it cannot be replayed). */
+  /** The request carries a body (which the gateway streams: it can be sent again only if no attempt read it). */
   hasBody = false;
   /** The upstream request's headers (flat name/value list); policies add to it. */
   upstreamHeaders: string[] = [];
@@ -49,6 +49,8 @@ export class RequestContext implements RequestState, ForwardCall, FinishedReques
   remainingMs = 0;
   connectedAt = 0;
   firstByteAt = 0;
+  /** The current attempt reached a connected socket (ForwardCall.requestSent). */
+  requestSent = false;
   readonly tries: TryRecord[] = [];
   /** The current answer is dropped for a retry. */
   dropForRetry = false;
