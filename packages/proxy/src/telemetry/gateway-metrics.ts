@@ -1,5 +1,5 @@
 import { AggregatorRegistry, Registry, type RegistryContentType } from "prom-client";
-import type { MetricValue } from "./traffic-counters";
+import type { MetricValue } from "./metric-value";
 
 type MetricType = "counter" | "gauge" | "histogram";
 

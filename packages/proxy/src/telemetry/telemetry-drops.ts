@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { MetricValue } from "./traffic-counters";
+import type { MetricValue } from "./metric-value";
 
 /** What telemetry a worker can lose: spans, traffic rollup rows. */
 export type TelemetryKind = "span" | "rollup";

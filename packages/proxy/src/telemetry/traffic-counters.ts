@@ -1,4 +1,5 @@
 import { bucketIndex, LATENCY_BOUNDS_MS } from "@bulwark/slo/histogram";
+import type { MetricValue } from "./metric-value";
 import type { Outcome } from "./rollup-recorder";
 
 const OUTCOMES: readonly Outcome[] = ["proxied", "fallback", "shed", "rate_limited", "rejected"];
@@ -16,12 +17,6 @@ class RouteTraffic {
     readonly route: string,
     readonly service: string,
   ) {}
-}
-
-export interface MetricValue {
-  labels: Record<string, string | number>;
-  value: number;
-  metricName?: string;
 }
 
 /**
