@@ -50,7 +50,8 @@ const RETRYABLE_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "P
  * listed statuses, for the listed methods (idempotent ones by default), to a different target when the service
  * has one, after a jittered exponential backoff, and only while the route's retry budget (Envoy's: retries in
  * flight at most `budgetPercent` of requests in flight, never fewer than `minRetryConcurrency`) allows.
- * Requests that carry a body are never retried: the gateway streams bodies rather than buffering them.
+ * A connection that failed before the request was sent is retried for every method (the body is not read yet);
+ * after it was sent, only the listed methods without a body are: the gateway streams bodies, never buffers them.
  */
 export const RetriesSchema = z
   .object({

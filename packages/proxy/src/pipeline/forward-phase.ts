@@ -111,7 +111,9 @@ export function onAttemptDone(request: RequestContext, error: GatewayError | nul
     return retryLater(request);
   }
   if (error !== null) {
-    if (!request.res.headersSent && error.upstream && (request.requestSent ? RETRYABLE.has(error.code) && mayRetry(request, false) : mayRetry(request, true))) return retryLater(request);
+    if (!request.res.headersSent && error.upstream) {
+      if (request.requestSent ? RETRYABLE.has(error.code) && mayRetry(request, false) : mayRetry(request, true)) return retryLater(request, !request.requestSent);
+    }
     // The rest of a body that was not read cannot be told from a next request: the connection closes.
     if (error.code === "CLIENT_BODY_TIMEOUT" && !request.res.headersSent) request.res.setHeader("connection", "close");
     return respondError(request, error);
@@ -120,13 +122,18 @@ export function onAttemptDone(request: RequestContext, error: GatewayError | nul
   respondComplete(request, status);
 }
 
-/** Jittered exponential backoff (full jitter), then another attempt, preferably on another target. */
-function retryLater(request: RequestContext): void {
+/**
+ * Jittered exponential backoff (full jitter), then another attempt, preferably on another target. An attempt
+ * that never left the gateway goes to another target at once, as nginx's proxy_next_upstream does: the backoff
+ * spares a struggling upstream, and this one never saw the request (on a service of one target it waits too).
+ */
+function retryLater(request: RequestContext, unsent = false): void {
   request.attempt++;
   request.capturing = false;
   request.captured = null;
   // The slot stays taken through the backoff, so waiting retries count against the budget too.
   request.slotInUse = request.slotReserved;
   request.slotReserved = false;
-  setTimeout(attemptNow, backoffMs(request.route.retry!, request.attempt, request.env.runtime.random), request);
+  if (unsent && request.service.targets.length > 1) setImmediate(attemptNow, request);
+  else setTimeout(attemptNow, backoffMs(request.route.retry!, request.attempt, request.env.runtime.random), request);
 }

@@ -6,7 +6,7 @@ import { isRejectedData, TelemetryDrops } from "./telemetry-drops";
 export type Outcome = "proxied" | "fallback" | "shed" | "rate_limited" | "rejected";
 
 /** Bounds of the rollup rows waiting for PostgreSQL and of one write (see docs/telemetry.md). */
-export const ROLLUP_LIMITS = {
+const ROLLUP_LIMITS = {
   maxPendingRows: 50_000,
   maxPendingBytes: 16 * 1024 * 1024,
   /** 11 bind parameters a row: 1,000 rows stay far below PostgreSQL's 65,535 parameters a statement. */

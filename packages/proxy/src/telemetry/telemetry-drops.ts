@@ -10,7 +10,7 @@ export type TelemetryKind = "span" | "rollup";
 export type DropReason = "buffer_full" | "rejected";
 
 /** How often, at most, a worker says in its log that it dropped telemetry. */
-export const DROP_LOG_EVERY_MS = 30_000;
+const DROP_LOG_EVERY_MS = 30_000;
 
 /**
  * Counts the telemetry a worker dropped, for `bulwark_telemetry_dropped_total{kind, reason}`, and says so in the

@@ -9,7 +9,7 @@ import { isRejectedData, TelemetryDrops } from "./telemetry-drops";
 import { WriteQueue } from "./write-queue";
 
 /** Bounds of the spans waiting for PostgreSQL and of one write (see docs/telemetry.md). */
-export const SPAN_LIMITS = {
+const SPAN_LIMITS = {
   maxPendingBytes: 32 * 1024 * 1024,
   maxPendingSpans: 20_000,
   batchSpans: 500,
