@@ -30,8 +30,9 @@ beforeAll(async () => {
     ],
   });
   const { version } = await publishDraft(db, { author: "test" });
-  // One worker: the local buckets are per worker.
-  gateway = await startGateway({ databaseUrl: database.url, workers: 1 });
+  // One worker and no Redis: the local buckets, per worker, are what is tested (with REDIS_URL the cluster-wide
+  // limiter would answer, from buckets an earlier run left in the same Redis).
+  gateway = await startGateway({ databaseUrl: database.url, workers: 1, env: { REDIS_URL: "" } });
   await gateway.waitForVersion(version, 1);
 }, 120_000);
 
