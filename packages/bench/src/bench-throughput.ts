@@ -50,7 +50,10 @@ export const POLICY_ROUTES = 1_000;
 export function nodeProcess(name: string, script: string, env: Record<string, string>, logDir: string): ServiceProcess {
   // Without REDIS_URL the rate limit is each worker's own token bucket: the row measures the gateway, not Redis.
   const { REDIS_URL: _redis, ...base } = process.env;
-  const args = script.endsWith(".js") ? [script] : ["--import", "tsx", script];
+  // BENCH_GATEWAY_NODE_ARGS (say "--cpu-prof --cpu-prof-dir=/tmp/prof" or "--trace-gc"): node flags for the gateway
+  // processes, which its workers inherit; to see where a figure's time goes.
+  const nodeArgs = name.startsWith("gateway") ? (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(" ").filter(Boolean) : [];
+  const args = [...nodeArgs, ...(script.endsWith(".js") ? [script] : ["--import", "tsx", script])];
   return spawnService({ name, command: process.execPath, args, cwd: REPO_ROOT, env: { ...base, ...env }, logDir, quiet: true });
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../src/client";
-import { createRoute, createService, deleteRoute, deleteService, getDraftStatus, getLatestVersion, listVersions, publishDraft, updateService } from "../src/config-store";
+import { createRoute, createService, deleteRoute, deleteService, getDraftStatus, getLatestVersion, getLatestVersionText, listVersions, publishDraft, updateService } from "../src/config-store";
 import { ConflictError, ValidationError } from "../src/errors";
 import { listWorkers, recordHeartbeat } from "../src/workers";
 import { createTestDatabase, type TestDatabase } from "./test-database";
@@ -41,6 +41,10 @@ describe("config store", () => {
     expect(v.hash).toMatch(/^[0-9a-f]{64}$/);
     const latest = await getLatestVersion(db);
     expect(latest?.config).toMatchObject({ routes: [{ name: "courses", pathType: "prefix", timeouts: { connectMs: 5000 } }] });
+    // What a worker reads: the same version, its config as the JSON text PostgreSQL holds.
+    const text = await getLatestVersionText(db);
+    expect(text).toMatchObject({ version: 1, hash: v.hash });
+    expect(JSON.parse(text!.configJson)).toStrictEqual(latest!.config);
   });
 
   it("refuses a route to a missing service with the field path, saving nothing", async () => {

@@ -1,9 +1,11 @@
 import pg from "pg";
 import type { Logger } from "pino";
 import type { Db } from "@bulwark/db/client";
-import { CONFIG_CHANNEL, getLatestVersion, getLatestVersionNumber } from "@bulwark/db/config-store";
+import { CONFIG_CHANNEL, getLatestVersionNumber, getLatestVersionText } from "@bulwark/db/config-store";
+import { parseJsonInSlices } from "@bulwark/config/json-in-slices";
 import type { RuntimeRegistry, Snapshot } from "./compile-snapshot";
 import { prepareVersion } from "./prepare-version";
+import { EventLoopSlices } from "./event-loop-slices";
 import type { GatewayRuntime } from "../pipeline/gateway-runtime";
 import type { GatewayConfig } from "@bulwark/config/schema";
 import { readLastKnownGood, writeLastKnownGood, type StoredVersion } from "./last-known-good";
@@ -47,6 +49,9 @@ export class ConfigWatcher {
   private pollTimer: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private reconnectDelay = 250;
+  /** The newest applied version not yet in the last-known-good file, and the write under way. */
+  private toKeep: { v: StoredVersion; configJson: string | undefined } | null = null;
+  private keeping: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ConfigWatcherOptions) {}
 
@@ -69,6 +74,7 @@ export class ConfigWatcher {
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     await this.listener?.end().catch(() => {});
+    await this.keeping;
   }
 
   /** Loads the newest version if it is newer than what runs; concurrent calls coalesce into one more pass. */
@@ -94,17 +100,20 @@ export class ConfigWatcher {
     const current = this.state.version ?? 0;
     const latest = await getLatestVersionNumber(this.options.db);
     if (latest <= current || latest === this.state.rejectedVersion) return;
-    const v = await getLatestVersion(this.options.db);
+    const v = await getLatestVersionText(this.options.db);
     if (!v || v.version <= current || v.version === this.state.rejectedVersion) return;
-    await this.apply({ version: v.version, hash: v.hash, config: v.config }, "database");
+    const slices = new EventLoopSlices();
+    // PostgreSQL's jsonb text always parses; should it not, the schema refuses the version like any bad config.
+    const config = await parseJsonInSlices(v.configJson, slices).catch(() => undefined);
+    await this.apply({ version: v.version, hash: v.hash, config }, "database", slices, v.configJson);
   }
 
-  private async apply(v: StoredVersion, source: "database" | "last-known-good"): Promise<void> {
+  private async apply(v: StoredVersion, source: "database" | "last-known-good", slices = new EventLoopSlices(), configJson?: string): Promise<void> {
     let snapshot: Snapshot;
     let config: GatewayConfig;
     const heapBefore = heapSize();
     try {
-      ({ snapshot, config } = await prepareVersion(v, this.registry, this.options.runtime));
+      ({ snapshot, config } = await prepareVersion(v, this.registry, this.options.runtime, slices));
     } catch (error) {
       this.state.rejectedVersion = v.version;
       this.state.lastError = `version ${v.version} refused: ${(error as Error).message}`;
@@ -118,16 +127,30 @@ export class ConfigWatcher {
     // One reference swap: a request reads the snapshot once at entry, so one in flight finishes on its version.
     this.snapshot = snapshot;
     Object.assign(this.state, { version: v.version, hash: v.hash, appliedAt: new Date(), source, lastError: null });
-    if (source === "database") {
-      try {
-        writeLastKnownGood(this.options.stateDir, v);
-      } catch (error) {
-        this.options.log.warn({ err: (error as Error).message }, "could not write the last-known-good file");
-      }
-    }
+    if (source === "database") this.keep(v, configJson);
     this.options.log.info({ version: v.version, routes: snapshot.routeCount, source }, "config version applied");
     this.options.onChange(this.state, snapshot, config);
     reclaimHeapAfterLoad(heapBefore);
+  }
+
+  /**
+   * Writes the applied version to the last-known-good file, off the event loop, one write at a time and in order:
+   * versions applied while a write is under way are written once it is done, only the newest of them.
+   */
+  private keep(v: StoredVersion, configJson: string | undefined): void {
+    const first = this.toKeep === null;
+    this.toKeep = { v, configJson };
+    if (!first) return;
+    this.keeping = (async () => {
+      for (let next = this.toKeep; next !== null; next = this.toKeep === next ? null : this.toKeep) {
+        try {
+          await writeLastKnownGood(this.options.stateDir, next.v, next.configJson);
+        } catch (error) {
+          this.options.log.warn({ err: (error as Error).message }, "could not write the last-known-good file");
+        }
+      }
+      this.toKeep = null;
+    })();
   }
 
   private listen(): void {

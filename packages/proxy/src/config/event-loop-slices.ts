@@ -12,7 +12,7 @@ export class EventLoopSlices implements Slices {
   private sliceStart: number;
 
   constructor(
-    private readonly budgetMs = 10,
+    private readonly budgetMs = 5,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.sliceStart = now();

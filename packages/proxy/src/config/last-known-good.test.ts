@@ -6,29 +6,41 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { readLastKnownGood, writeLastKnownGood } from "./last-known-good";
 
-// node:fs as it is, with the calls that make a write durable recorded in order (and writeSync made to fail on demand).
+// node:fs/promises as it is, with the calls that make a write durable recorded in order (and a file's write made
+// to fail on demand).
 const calls: string[] = [];
 const failWrite = { next: false };
-vi.mock("node:fs", async (importOriginal) => {
-  const real = await importOriginal<typeof import("node:fs")>();
-  const isDir = (fd: number) => real.fstatSync(fd).isDirectory();
+vi.mock("node:fs/promises", async (importOriginal) => {
+  const real = await importOriginal<typeof import("node:fs/promises")>();
   return {
     ...real,
-    writeSync: (...args: Parameters<typeof real.writeSync>) => {
-      if (failWrite.next) {
-        failWrite.next = false;
-        throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
-      }
-      calls.push("write");
-      return real.writeSync(...args);
+    open: async (...args: Parameters<typeof real.open>) => {
+      const handle = await real.open(...args);
+      const isDir = (await handle.stat()).isDirectory();
+      return new Proxy(handle, {
+        get(target, key) {
+          if (key === "write")
+            return async (...a: Parameters<typeof handle.write>) => {
+              if (failWrite.next) {
+                failWrite.next = false;
+                throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+              }
+              calls.push("write");
+              return target.write(...a);
+            };
+          if (key === "sync")
+            return async () => {
+              calls.push(isDir ? "fsync folder" : "fsync file");
+              return target.sync();
+            };
+          const value = Reflect.get(target, key) as unknown;
+          return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
     },
-    fsyncSync: (fd: number) => {
-      calls.push(isDir(fd) ? "fsync folder" : "fsync file");
-      return real.fsyncSync(fd);
-    },
-    renameSync: (from: fs.PathLike, to: fs.PathLike) => {
+    rename: async (from: fs.PathLike, to: fs.PathLike) => {
       calls.push("rename");
-      return real.renameSync(from, to);
+      return real.rename(from, to);
     },
   };
 });
@@ -50,11 +62,11 @@ afterEach(() => {
 });
 
 describe("writeLastKnownGood", () => {
-  it("makes the folder 0700 and the file 0600, even with a permissive umask", () => {
+  it("makes the folder 0700 and the file 0600, even with a permissive umask", async () => {
     const dir = join(scratch(), "state", "gateway");
     const umask = process.umask(0o000);
     try {
-      writeLastKnownGood(dir, v);
+      await writeLastKnownGood(dir, v);
     } finally {
       process.umask(umask);
     }
@@ -65,30 +77,46 @@ describe("writeLastKnownGood", () => {
     expect(readdirSync(dir)).toEqual(["last-known-good.json"]);
   });
 
-  it("narrows a folder that exists with a wider mode, and keeps the file 0600 when it replaces it", () => {
+  it("narrows a folder that exists with a wider mode, and keeps the file 0600 when it replaces it", async () => {
     const dir = join(scratch(), "gateway");
     mkdirSync(dir);
     chmodSync(dir, 0o755);
-    writeLastKnownGood(dir, v);
-    writeLastKnownGood(dir, { ...v, version: 4 });
+    await writeLastKnownGood(dir, v);
+    await writeLastKnownGood(dir, { ...v, version: 4 });
     expect(mode(dir)).toBe(0o700);
     expect(mode(join(dir, "last-known-good.json"))).toBe(0o600);
     expect(readLastKnownGood(dir)?.version).toBe(4);
   });
 
-  it("flushes the data to disk before the rename and the folder after it, so a power cut keeps the old file or the new one", () => {
+  it("flushes the data to disk before the rename and the folder after it, so a power cut keeps the old file or the new one", async () => {
     const dir = scratch();
-    writeLastKnownGood(dir, v);
+    await writeLastKnownGood(dir, v);
     // Writes may be several; what matters is that each step follows the one before it.
     const steps = calls.filter((c, i) => c !== "write" || calls[i - 1] !== "write");
     expect(steps).toEqual(["write", "fsync file", "rename", "fsync folder"]);
   });
 
-  it("leaves the previous file and no temp file behind when the write fails", () => {
+  it("writes the config's JSON text as it was read, so it needs no second serialisation", async () => {
     const dir = scratch();
-    writeLastKnownGood(dir, v);
+    await writeLastKnownGood(dir, { ...v, config: null }, '{"routes":[],"services":[]}');
+    expect(readLastKnownGood(dir)).toEqual({ ...v, config: { routes: [], services: [] } });
+  });
+
+  it("writes text of several chunks whole, a character of two UTF-16 units on a chunk's edge included", async () => {
+    const dir = scratch();
+    // 256 Ki characters a chunk: the first emoji (a surrogate pair) straddles the first edge.
+    const before = '{"version":3,"hash":"abc","config":{"pad":"'.length;
+    const config = { pad: "x".repeat(256 * 1024 - before - 1) + "😀".repeat(3) + "é".repeat(300_000) };
+    await writeLastKnownGood(dir, { ...v, config });
+    expect(readLastKnownGood(dir)).toEqual({ ...v, config });
+    expect(calls.filter((c) => c === "write").length).toBeGreaterThan(2);
+  });
+
+  it("leaves the previous file and no temp file behind when the write fails", async () => {
+    const dir = scratch();
+    await writeLastKnownGood(dir, v);
     failWrite.next = true;
-    expect(() => writeLastKnownGood(dir, { ...v, version: 4 })).toThrow(/no space left/);
+    await expect(writeLastKnownGood(dir, { ...v, version: 4 })).rejects.toThrow(/no space left/);
     expect(readLastKnownGood(dir)).toEqual(v);
     expect(readdirSync(dir)).toEqual(["last-known-good.json"]);
   });
@@ -100,7 +128,7 @@ describe("writeLastKnownGood", () => {
     const writer = (id: number) =>
       `import { writeLastKnownGood } from ${JSON.stringify(module)};
        const pad = "${"x".repeat(64)}".repeat(3200);
-       for (let i = 0; i < 40; i++) writeLastKnownGood(${JSON.stringify(dir)}, { version: i, hash: "w${id}-" + i, config: { writer: ${id}, seq: i, pad } });`;
+       for (let i = 0; i < 40; i++) await writeLastKnownGood(${JSON.stringify(dir)}, { version: i, hash: "w${id}-" + i, config: { writer: ${id}, seq: i, pad } });`;
     const run = (id: number) =>
       new Promise<{ code: number | null; stderr: string }>((ok) => {
         const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", writer(id)], { stdio: ["ignore", "ignore", "pipe"] });
