@@ -32,7 +32,7 @@ export interface Gateway {
   process: ChildProcess;
   /** Output of the gateway so far, for failure messages. */
   output(): string;
-  status(): Promise<{ ready: boolean; workers: WorkerStatus[] }>;
+  status(): Promise<{ ready: boolean; workers: WorkerStatus[]; spares: WorkerStatus[] }>;
   /** Polls until every worker runs `version` (or later). */
   waitForVersion(version: number, workers?: number): Promise<void>;
   stop(): Promise<void>;
@@ -80,7 +80,7 @@ export async function startGateway(options: { databaseUrl: string; workers?: num
     stateDir,
     process: proc,
     output: () => output,
-    status: async () => (await (await fetch(`${adminUrl}/status`, { headers: adminHeaders })).json()) as { ready: boolean; workers: WorkerStatus[] },
+    status: async () => (await (await fetch(`${adminUrl}/status`, { headers: adminHeaders })).json()) as { ready: boolean; workers: WorkerStatus[]; spares: WorkerStatus[] },
     waitForVersion: async (version, workers = options.workers ?? 2) => {
       await eventually(async () => {
         const s = await gw.status();

@@ -5,7 +5,10 @@ import type { WorkerStatusMessage } from "./worker-messages";
 export interface AdminStatus {
   ready: boolean;
   draining: boolean;
+  /** The serving workers. */
   workers: (WorkerStatusMessage & { connections: number })[];
+  /** Warm spares: config loaded, not listening until one is promoted (GATEWAY_SPARE_WORKERS). */
+  spares: WorkerStatusMessage[];
   /** Actively health-checked targets and their state. */
   targets: { service: string; address: string; healthy: boolean }[];
 }
@@ -58,7 +61,7 @@ export function startAdmin(listen: AdminListen, status: () => AdminStatus, metri
     if (path === "/readyz") return send(s.ready ? 200 : 503, { ready: s.ready, draining: s.draining });
     if (path === "/status") {
       const versions = s.workers.map((w) => w.version ?? 0);
-      return send(200, { ...s, version: versions.length ? Math.min(...versions) : null, workers: s.workers.map(({ type: _t, ...w }) => w) });
+      return send(200, { ...s, version: versions.length ? Math.min(...versions) : null, workers: s.workers.map(({ type: _t, ...w }) => w), spares: s.spares.map(({ type: _t, ...w }) => w) });
     }
     send(404, { error: { code: "NOT_FOUND", message: "admin endpoints: /healthz, /readyz, /status, /metrics" } });
   });

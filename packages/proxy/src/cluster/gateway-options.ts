@@ -12,6 +12,11 @@ export interface GatewayOptions {
   /** When set, /status and /metrics need it as a bearer token (/healthz and /readyz stay open). */
   adminToken: string | null;
   workers: number;
+  /**
+   * Workers kept warm beside the serving ones: config loaded, not listening. When a worker dies a spare is
+   * promoted and listens at once (a new worker needs about a second to start), and a new spare is forked.
+   */
+  spareWorkers: number;
   stateDir: string;
   pollMs: number;
   heartbeatMs: number;
@@ -98,6 +103,7 @@ export function readGatewayOptions(env: NodeJS.ProcessEnv = process.env): Gatewa
     adminHost: env.GATEWAY_ADMIN_HOST || "127.0.0.1",
     adminToken: bearerToken(env, "GATEWAY_ADMIN_TOKEN"),
     workers: int(env, "GATEWAY_WORKERS", availableParallelism(), 1, 256),
+    spareWorkers: int(env, "GATEWAY_SPARE_WORKERS", 1, 0, 16),
     stateDir: resolve(env.GATEWAY_STATE_DIR || ".data/gateway"),
     pollMs: int(env, "GATEWAY_POLL_MS", 3000, 100, 3_600_000),
     heartbeatMs: int(env, "GATEWAY_HEARTBEAT_MS", 5000, 100, 3_600_000),

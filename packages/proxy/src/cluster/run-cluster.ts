@@ -1,9 +1,9 @@
 import cluster, { type Worker } from "node:cluster";
 import pino from "pino";
 import type { GatewayOptions } from "./gateway-options";
-import { runWorker } from "./run-worker";
+import { runWorker, WORKER_ROLE_ENV } from "./run-worker";
 import { ActiveHealthChecker } from "../upstream/active-health-checker";
-import type { ConnectionsMessage, DrainMessage, FairShareMessage, HealthTargetsMessage, WorkerStatusMessage } from "./worker-messages";
+import type { ConnectionsMessage, DrainMessage, FairShareMessage, HealthTargetsMessage, PromoteMessage, WorkerStatusMessage } from "./worker-messages";
 import { gatewayRespawnPolicy } from "./respawn-policy";
 import { fairShare } from "./connection-share";
 import { AggregatorRegistry, Registry } from "prom-client";
@@ -27,8 +27,11 @@ export function workerExecArgv(execArgv: readonly string[]): string[] {
   return own ? [...execArgv] : [...execArgv, "--max-semi-space-size=4"];
 }
 
+type WorkerRole = "serving" | "spare";
+
 /**
- * The gateway process: as cluster primary, forks the workers (re-forking any that die), serves the admin port
+ * The gateway process: as cluster primary, forks the workers and the warm spares (a dead worker's place is
+ * taken by a spare, which listens at once, and a new spare is forked), serves the admin port
  * (/healthz, /readyz, /status aggregated from the workers) and drains everything on SIGTERM. In a worker,
  * runs the worker.
  */
@@ -46,13 +49,15 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
   const connections = new Map<number, number>();
   let lastFair = -1;
   let draining = false;
-  const respawn = gatewayRespawnPolicy(options.workers);
+  const respawn = gatewayRespawnPolicy(options.workers + options.spareWorkers);
+  const roles = new Map<number, WorkerRole>();
 
   const checker = new ActiveHealthChecker((m) => {
     for (const w of Object.values(cluster.workers ?? {})) w?.send(m);
   }, log);
-  const fork = () => {
-    const worker = cluster.fork();
+  const fork = (role: WorkerRole) => {
+    const worker = cluster.fork({ [WORKER_ROLE_ENV]: role });
+    roles.set(worker.id, role);
     worker.on("online", () => {
       for (const m of checker.downTargets()) worker.send(m);
     });
@@ -73,19 +78,41 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
       }
     });
   };
+  /** A spare to promote: one with its config loaded first, else one still loading (it listens once loaded). */
+  const pickSpare = (): Worker | undefined => {
+    const spares = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected() && roles.get(w.id) === "spare");
+    return spares.find((w) => (statuses.get(w.id)?.version ?? null) !== null) ?? spares[0];
+  };
   cluster.on("exit", (worker: Worker, code, signal) => {
+    const role = roles.get(worker.id) ?? "serving";
+    roles.delete(worker.id);
     statuses.delete(worker.id);
     connections.delete(worker.id);
     if (draining) return;
+    let replacement: WorkerRole = role;
+    let promoted: number | undefined;
+    const spare = role === "serving" ? pickSpare() : undefined;
+    if (spare !== undefined) {
+      roles.set(spare.id, "serving");
+      const message: PromoteMessage = { type: "bulwark:promote" };
+      spare.send(message);
+      promoted = spare.process.pid;
+      replacement = "spare";
+    }
     const delayMs = respawn.delayAfterDeath(Date.now());
-    log.error({ pid: worker.process.pid, code, signal, delayMs }, delayMs === 0 ? "worker died; forking a new one" : "workers keep dying; forking a new one after a pause");
-    if (delayMs === 0) fork();
+    const what = promoted !== undefined ? "promoted the warm spare; forking a new spare" : role === "spare" ? "forking a new spare" : "forking a new one";
+    log.error(
+      { pid: worker.process.pid, role, code, signal, promoted, delayMs },
+      delayMs === 0 ? `${role === "spare" ? "spare" : "worker"} died; ${what}` : `workers keep dying; ${what} after a pause`,
+    );
+    if (delayMs === 0) fork(replacement);
     else
       setTimeout(() => {
-        if (!draining) fork();
+        if (!draining) fork(replacement);
       }, delayMs).unref();
   });
-  for (let i = 0; i < options.workers; i++) fork();
+  for (let i = 0; i < options.workers; i++) fork("serving");
+  for (let i = 0; i < options.spareWorkers; i++) fork("spare");
 
   const own = new Registry();
   own.registerMetric(
@@ -102,12 +129,17 @@ export async function runCluster(options: GatewayOptions): Promise<void> {
   const admin = startAdmin(
     { host: options.adminHost, port: options.adminPort, token: options.adminToken },
     () => {
-      const workers = [...statuses.entries()].map(([id, w]) => ({ ...w, connections: connections.get(id) ?? 0 }));
-      return { ready: !draining && workers.some((w) => w.ready), draining, workers, targets: checker.status() };
+      const all = [...statuses.entries()];
+      const workers = all.filter(([, w]) => !w.spare).map(([id, w]) => ({ ...w, connections: connections.get(id) ?? 0 }));
+      const spares = all.filter(([, w]) => w.spare).map(([, w]) => w);
+      return { ready: !draining && workers.some((w) => w.ready), draining, workers, spares, targets: checker.status() };
     },
     () => clusterMetricsText(aggregator, own),
   );
-  log.info({ port: options.port, adminHost: options.adminHost, adminPort: options.adminPort, adminToken: options.adminToken !== null, workers: options.workers }, "gateway starting");
+  log.info(
+    { port: options.port, adminHost: options.adminHost, adminPort: options.adminPort, adminToken: options.adminToken !== null, workers: options.workers, spareWorkers: options.spareWorkers },
+    "gateway starting",
+  );
 
   const shutdown = async (signal: string) => {
     if (draining) return;

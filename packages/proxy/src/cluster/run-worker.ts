@@ -18,7 +18,8 @@ import { LoadMonitor } from "../policies/load-monitor";
 import { createRuntime } from "../pipeline/gateway-runtime";
 import { ClusterRateLimiter } from "../policies/cluster-rate-limiter";
 import { startWorkerTelemetry } from "../telemetry/worker-telemetry";
-import type { ConnectionsMessage, DrainMessage, FairShareMessage, HealthTargetsMessage, HealthVerdictMessage, WorkerStatusMessage } from "./worker-messages";
+import { setScraped } from "../telemetry/gateway-metrics";
+import type { ConnectionsMessage, DrainMessage, FairShareMessage, HealthTargetsMessage, HealthVerdictMessage, PromoteMessage, WorkerStatusMessage } from "./worker-messages";
 import { ConnectionShare } from "./connection-share";
 import { ClientConnections } from "./client-connections";
 
@@ -32,9 +33,13 @@ const ORPHAN_DRAIN_MS = 3_000;
 const CURRENT_REQUEST = Symbol("bulwark.currentRequest");
 type TrackedSocket = Duplex & { [CURRENT_REQUEST]?: IncomingMessage };
 
+/** How the primary tells a forked worker it is a warm spare (see GatewayOptions.spareWorkers). */
+export const WORKER_ROLE_ENV = "BULWARK_WORKER_ROLE";
+
 /**
  * One worker process: loads and watches the config, serves the gateway port (shared through node:cluster),
- * heartbeats to the database and reports its state to the primary.
+ * heartbeats to the database and reports its state to the primary. A warm spare does all of that except
+ * listening and heartbeating (the fleet in the database is the serving workers) until the primary promotes it.
  */
 export async function runWorker(options: GatewayOptions): Promise<void> {
   const id = `${hostname()}-${process.pid}-${randomBytes(2).toString("hex")}`;
@@ -43,6 +48,10 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
   const db = createDb(options.databaseUrl, { max: 3 });
   let draining = false;
   let listening = false;
+  let spare = process.env[WORKER_ROLE_ENV] === "spare";
+  setScraped(!spare);
+  let promote: () => void = () => {};
+  const promoted = spare ? new Promise<void>((ok) => (promote = ok)) : Promise.resolve();
   // The primary's IPC channel closes when it dies: nothing may be sent then (an unhandled 'error' would kill us mid-drain).
   const tellPrimary = (message: WorkerStatusMessage | HealthTargetsMessage | ConnectionsMessage) => {
     if (process.connected) process.send?.(message);
@@ -60,14 +69,16 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
       lastError: state.lastError,
       source: state.source,
       ready: state.version !== null && listening && !draining,
+      spare,
       breakers: Object.fromEntries(breakers),
     };
     tellPrimary(message);
   };
   // One heartbeat in flight at a time: ticks while the database stalls join it instead of queueing more writes.
   let beating: Promise<void> | null = null;
-  const heartbeat = () =>
-    (beating ??= recordHeartbeat(db, {
+  const heartbeat = (): Promise<void> | undefined => {
+    if (spare) return undefined;
+    return (beating ??= recordHeartbeat(db, {
       id,
       host: hostname(),
       pid: process.pid,
@@ -80,6 +91,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     })
       .catch((error) => log.debug({ err: (error as Error).message }, "heartbeat failed; database away?"))
       .finally(() => (beating = null)));
+  };
 
   const share = new ConnectionShare(options.balanceConnections);
   const clients = new ClientConnections();
@@ -100,9 +112,14 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     },
   });
   // Registered first: the primary sends the targets already down as soon as this worker is online.
-  process.on("message", (m: HealthVerdictMessage | FairShareMessage) => {
+  process.on("message", (m: HealthVerdictMessage | FairShareMessage | PromoteMessage) => {
     if (m?.type === "bulwark:health") health.set(m.service, m.address, m.healthy);
     else if (m?.type === "bulwark:fair-share") share.setFair(m.fair, m.basis);
+    else if (m?.type === "bulwark:promote" && spare) {
+      spare = false;
+      setScraped(true);
+      promote();
+    }
   });
   const watcher = new ConfigWatcher({
     db,
@@ -162,6 +179,7 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
   });
   let reported = -1;
   const shareReport = setInterval(() => {
+    if (spare) return;
     if (share.open === reported && share.open === 0) return;
     reported = share.open;
     const message: ConnectionsMessage = { type: "bulwark:connections", open: share.open };
@@ -176,18 +194,8 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
     answerClientError(err, socket);
   });
 
-  await watcher.start();
-  report(watcher.state);
-  void heartbeat();
   const beat = setInterval(() => void heartbeat(), options.heartbeatMs);
   beat.unref();
-  await new Promise<void>((ok, fail) => {
-    server.once("error", fail);
-    server.listen(options.port, options.host, () => ok());
-  });
-  listening = true;
-  report(watcher.state);
-  log.info({ port: options.port }, "worker listening");
 
   let sweep: NodeJS.Timeout | undefined;
   /** Stage one: every answer says Connection: close, idle kept-alive connections are closed; still accepting. */
@@ -251,4 +259,19 @@ export async function runWorker(options: GatewayOptions): Promise<void> {
   setInterval(() => {
     if (process.ppid !== parent) orphaned("reparented");
   }, 1_000).unref();
+
+  await watcher.start();
+  report(watcher.state);
+  if (spare) log.info("warm spare ready: config loaded, waiting to be promoted");
+  await promoted;
+  // Drained while starting or waiting as a spare: stopAccepting exits; this worker never listens.
+  if (draining) return;
+  void heartbeat();
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(options.port, options.host, () => ok());
+  });
+  listening = true;
+  report(watcher.state);
+  log.info({ port: options.port }, "worker listening");
 }

@@ -10,6 +10,8 @@ export interface WorkerStatusMessage {
   lastError: string | null;
   source: "database" | "last-known-good" | null;
   ready: boolean;
+  /** A warm spare: config loaded, not listening until the primary promotes it. */
+  spare: boolean;
   /** Services whose circuit breaker is not closed on this worker. */
   breakers: Record<string, "open" | "half-open">;
 }
@@ -51,4 +53,9 @@ export interface FairShareMessage {
   fair: number;
   /** The receiving worker's open connections as the primary counted them. */
   basis: number;
+}
+
+/** The primary promotes a warm spare to a serving worker: it starts listening (and heartbeating) now. */
+export interface PromoteMessage {
+  type: "bulwark:promote";
 }

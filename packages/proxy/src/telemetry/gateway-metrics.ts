@@ -20,11 +20,24 @@ export function collected(name: string, help: string, type: MetricType, values: 
   return metric;
 }
 
+let workerRegistry: Registry | null = null;
+let scraped = true;
+
+/**
+ * Whether this worker's metrics are in the primary's /metrics. A warm spare's are not (it answers the scrape
+ * with nothing): /metrics describes the serving workers, whose per-worker gauges a spare would double.
+ */
+export function setScraped(visible: boolean): void {
+  scraped = visible;
+  AggregatorRegistry.setRegistries(visible && workerRegistry !== null ? [workerRegistry] : []);
+}
+
 /** A worker's registry: the primary's /metrics asks every worker for it over IPC and adds them up. */
 export function createWorkerRegistry(metrics: ReturnType<typeof collected>[]): Registry {
   const registry = new Registry();
   for (const m of metrics) registry.registerMetric(m as unknown as Parameters<Registry["registerMetric"]>[0]);
-  AggregatorRegistry.setRegistries([registry]);
+  workerRegistry = registry;
+  setScraped(scraped);
   new AggregatorRegistry(); // installs the IPC listener that answers the primary's requests
   return registry;
 }
